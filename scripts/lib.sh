@@ -1,0 +1,55 @@
+# Shared settings and helpers for the workspace scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+LIBVIRT_VERSION=11.3.0
+LIBVIRT_TARBALL=libvirt_${LIBVIRT_VERSION}.orig.tar.xz
+LIBVIRT_SHA256=6bcb0c42c4580436fea262ced56f68a6afe20f7390b1bea2116718cc034a0283
+
+# Downloads are kept outside the clone so that a fresh clone does not fetch again.
+CACHE_DIR=${SWITCHOVER_CACHE_DIR:-/var/cache/libvirt-switchover}
+
+# Everything generated lives below work/ (git-ignored).
+WORK=$TOP/work
+SRC=$WORK/libvirt                  # git work tree: pristine tarball + patches/
+BUILD=$SRC/build                   # lean build of the work tree (inside it, so
+                                   # that ccache sees the same relative paths)
+INSTALL_ROOT=$WORK/install         # DESTDIR of `meson install`
+
+# The prefix the daemons are built for. Lab hosts bind-mount
+# $INSTALL_ROOT$PREFIX onto $PREFIX inside their own mount namespace; nothing
+# is installed into the root file system.
+PREFIX=/opt/libvirt-switchover/patched
+
+PATCHES=$TOP/patches
+UPSTREAM_TAG=upstream-$LIBVIRT_VERSION
+
+# Debian's python3, not a pyenv one that lacks docutils and pytest.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+# ccache: share objects between clones and build directories.
+export CCACHE_BASEDIR=$TOP
+export CCACHE_NOHASHDIR=1
+
+GIT_IDENT=(-c user.name="libvirt-switchover" -c user.email="libvirt-switchover@example.org")
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command, showing its output only if it fails.
+quiet() {
+    local out rc=0
+    out=$(mktemp)
+    "$@" >"$out" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        tail -n 60 "$out" >&2
+    fi
+    rm -f "$out"
+    return "$rc"
+}
+
+require_root() {
+    [ "$(id -u)" -eq 0 ] || die "run this as root (it installs packages and creates namespaces)"
+}

@@ -16,6 +16,7 @@ esac
 # Only what the switchover work needs: the QEMU driver behind libvirtd and the
 # modular daemons, the remote and test drivers, virsh, docs and tests.
 MESON_OPTIONS=(
+    --native-file="$TOP/scripts/meson-native.ini"
     --prefix="$PREFIX" -Drunstatedir="$PREFIX/var/run"
     -Ddriver_qemu=enabled -Ddriver_remote=enabled -Ddriver_libvirtd=enabled
     -Ddriver_test=enabled -Ddocs=enabled -Dtests=enabled

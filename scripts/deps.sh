@@ -11,7 +11,7 @@ build_pkgs=(
 )
 lab_pkgs=(
     qemu-system-x86 qemu-utils busybox-static cpio tini iproute2
-    util-linux procps psmisc kmod
+    util-linux procps psmisc kmod gcc libc6-dev dmidecode
 )
 
 case "${1:-all}" in

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Run the lab's end-to-end scenarios lab/e2e/t-NAME.sh (all, or the NAMEs
+# given) and print "PASS NAME" or "FAIL NAME: reason" for each, then
+# "N passed, N failed". Exits non-zero if any failed. Run as root.
+#
+#   run.sh [--fresh] [--keep] [NAME...]
+#     --fresh   a new lab (lab.sh up) for every test; default: one lab for
+#               the run, reset (guests and qemu hooks removed) between tests
+#     --keep    leave the lab up at the end (default: lab.sh down)
+#
+# Each test's output goes to e2e-NAME.log in the lab's log directory of its
+# run (work/lab/logs/<run>/). The lab's environment (LAB_INSTALL_ROOT,
+# LAB_PREFIX, LAB_GUEST_*) applies; E2E_TEST_TIMEOUT bounds a test (seconds).
+. "$(dirname "$0")/../lib.sh"
+
+E2E_DIR=$LAB_DIR/e2e
+E2E_TEST_TIMEOUT=${E2E_TEST_TIMEOUT:-180}
+lab=$LAB_DIR/lab.sh
+
+fresh=no
+keep=no
+names=()
+for arg in "$@"; do
+    case $arg in
+        --fresh) fresh=yes ;;
+        --keep) keep=yes ;;
+        -*) die "unknown option $arg (see $0)" ;;
+        *) names+=("$arg") ;;
+    esac
+done
+tests=()
+if [ ${#names[@]} -eq 0 ]; then
+    tests=("$E2E_DIR"/t-*.sh)
+else
+    for name in "${names[@]}"; do
+        [ -f "$E2E_DIR/t-$name.sh" ] || die "no test $name ($E2E_DIR/t-$name.sh)"
+        tests+=("$E2E_DIR/t-$name.sh")
+    done
+fi
+
+require_root
+lab_lock
+passed=0
+failed=0
+tmp=$(mktemp -d)
+cleanup() {
+    rm -rf "$tmp"
+    [ "$keep" = yes ] || "$lab" down
+}
+trap cleanup EXIT
+
+report() {
+    local name=$1 reason=$2
+    if [ -z "$reason" ]; then
+        echo "PASS $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name: $reason"
+        failed=$((failed + 1))
+    fi
+}
+
+# A lab in a known state for the next test: new, or the current one reset
+# (new if resetting fails).
+prepare_lab() {
+    local first=$1
+    if [ "$first" = yes ] || [ "$fresh" = yes ]; then
+        "$lab" up
+    else
+        "$lab" reset || "$lab" up
+    fi
+}
+
+test_name() {
+    local name
+    name=$(basename "$1" .sh)
+    echo "${name#t-}"
+}
+
+run_test() {
+    local file=$1 name log rc=0 reason=
+    name=$(test_name "$file")
+    log=$LAB_LOGS/$LAB_RUN_ID/e2e-$name.log
+    : >"$tmp/reason"
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    E2E_REASON_FILE=$tmp/reason timeout "$E2E_TEST_TIMEOUT" \
+        bash -c '. "$1" && . "$2"' e2e "$E2E_DIR/lib.sh" "$file" >"$log" 2>&1 || rc=$?
+    if [ "$rc" -eq 124 ]; then
+        reason="timed out after ${E2E_TEST_TIMEOUT}s"
+    elif [ "$rc" -ne 0 ]; then
+        reason=$(cat "$tmp/reason")
+        [ -n "$reason" ] || reason="exit $rc: $(tail -n 1 "$log")"
+    fi
+    [ -z "$reason" ] || reason="$reason (log: ${log#"$TOP"/})"
+    report "$name" "$reason"
+}
+
+first=yes
+for file in "${tests[@]}"; do
+    if ! prepare_lab "$first" >/dev/null 2>"$tmp/lab.err"; then
+        report "$(test_name "$file")" "lab not ready: $(tail -n 1 "$tmp/lab.err")"
+        continue
+    fi
+    first=no
+    lab_load_env
+    run_test "$file"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

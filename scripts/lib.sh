@@ -33,7 +33,12 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export CCACHE_BASEDIR=$TOP
 export CCACHE_NOHASHDIR=1
 
-GIT_IDENT=(-c user.name="libvirt-switchover" -c user.email="libvirt-switchover@example.org")
+# git needs an identity for the pristine commit and as the committer of
+# `git am`: the user's own, or a neutral one on a machine without any.
+GIT_IDENT=()
+if ! git config user.email >/dev/null 2>&1; then
+    GIT_IDENT=(-c user.name=libvirt-switchover -c user.email=libvirt-switchover@example.org)
+fi
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

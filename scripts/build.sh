@@ -54,13 +54,14 @@ if ! ninja -C "$BUILD" >"$ninja_log" 2>&1; then
     rm -f "$ninja_log"
     die "build of work/libvirt failed"
 fi
-nothing_done=$(grep -c '^ninja: no work to do' "$ninja_log" || true)
 rm -f "$ninja_log"
 
-# Install tree for the lab, only when the build changed.
+# Install tree for the lab, only when the build changed (also by a ninja run
+# by hand).
 [ "$install" = 1 ] || exit 0
 stamp=$INSTALL_ROOT/.installed
-if [ "$nothing_done" = 1 ] && [ -f "$stamp" ]; then
+if [ -f "$stamp" ] &&
+    [ -z "$(find "$BUILD/src" "$BUILD/tools" -newer "$stamp" -type f -print -quit)" ]; then
     exit 0
 fi
 log "installing into work/install$PREFIX"

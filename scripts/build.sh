@@ -4,13 +4,27 @@
 #
 #   build.sh                configure if needed, compile, install if changed
 #   build.sh --no-install   configure if needed, compile (the series check)
+#   build.sh --upstream     the same for unpatched 11.3.0, the benchmark's
+#                           baseline: the tarball alone in work/libvirt-upstream,
+#                           installed into work/install-upstream with its own
+#                           prefix
 . "$(dirname "$0")/lib.sh"
 
 install=1
 case "${1:-}" in
     --no-install) install=0 ;;
+    --upstream)
+        SRC=$UPSTREAM_SRC BUILD=$UPSTREAM_SRC/build
+        INSTALL_ROOT=$UPSTREAM_INSTALL_ROOT PREFIX=$UPSTREAM_PREFIX
+        if [ ! -d "$SRC" ]; then
+            tarball=$("$TOP/scripts/fetch.sh")
+            log "unpacking $(basename "$tarball") into work/libvirt-upstream"
+            mkdir -p "$SRC"
+            tar -xf "$tarball" -C "$SRC" --strip-components=1
+        fi
+        ;;
     '') ;;
-    *) die "usage: $0 [--no-install]" ;;
+    *) die "usage: $0 [--no-install | --upstream]" ;;
 esac
 
 # Only what the switchover work needs: the QEMU driver behind libvirtd and the
@@ -42,17 +56,17 @@ MESON_OPTIONS=(
 "$TOP/scripts/deps.sh" build
 
 if [ ! -f "$BUILD/build.ninja" ]; then
-    log "configuring work/libvirt/build"
+    log "configuring ${BUILD#"$TOP"/}"
     quiet meson setup "$BUILD" "$SRC" "${MESON_OPTIONS[@]}" ||
         die "meson setup failed"
 fi
 
-log "compiling work/libvirt"
+log "compiling ${SRC#"$TOP"/}"
 ninja_log=$(mktemp)
 if ! ninja -C "$BUILD" >"$ninja_log" 2>&1; then
     grep -E 'error|FAILED|warning' "$ninja_log" | head -n 40 >&2
     rm -f "$ninja_log"
-    die "build of work/libvirt failed"
+    die "build of ${SRC#"$TOP"/} failed"
 fi
 rm -f "$ninja_log"
 
@@ -64,7 +78,7 @@ if [ -f "$stamp" ] &&
     [ -z "$(find "$BUILD/src" "$BUILD/tools" -newer "$stamp" -type f -print -quit)" ]; then
     exit 0
 fi
-log "installing into work/install$PREFIX"
+log "installing into ${INSTALL_ROOT#"$TOP"/}$PREFIX"
 rm -rf "$INSTALL_ROOT"
 quiet meson install -C "$BUILD" --destdir "$INSTALL_ROOT" --no-rebuild ||
     die "meson install failed"

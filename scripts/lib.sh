@@ -24,6 +24,11 @@ INSTALL_ROOT=$WORK/install         # DESTDIR of `meson install`
 # is installed into the root file system.
 PREFIX=/opt/libvirt-switchover/patched
 
+# Unpatched libvirt, built the same way: the benchmark's baseline.
+UPSTREAM_SRC=$WORK/libvirt-upstream
+UPSTREAM_INSTALL_ROOT=$WORK/install-upstream
+UPSTREAM_PREFIX=/opt/libvirt-switchover/upstream
+
 PATCHES=$TOP/patches
 UPSTREAM_TAG=upstream-$LIBVIRT_VERSION
 

@@ -397,11 +397,12 @@ lab_log_mark() { stat -c %s "$(lab_daemon_log "$1")"; }
 
 # QEMU's migration-related events as a host's libvirtd received them (from
 # byte OFFSET of its log on, default 0), one a line with QEMU's own
-# microsecond timestamp: "<seconds>.<microseconds> <EVENT> [<status>]".
+# microsecond timestamp: "<seconds>.<microseconds> <EVENT> [<status>]"
+# (for MIGRATION_PASS, the pass number instead of a status).
 lab_migration_events() {
     local host=$1 offset=${2:-0}
     tail -c "+$((offset + 1))" "$(lab_daemon_log "$host")" |
-        sed -nE 's/.*QEMU_MONITOR_RECV_EVENT.*"seconds": ([0-9]+), "microseconds": ([0-9]+)\}, "event": "((MIGRATION|STOP|RESUME)[A-Z_]*)"(, "data": \{"status": "([a-z-]+)")?.*/\1 \2 \3 \6/p' |
+        sed -nE 's/.*QEMU_MONITOR_RECV_EVENT.*"seconds": ([0-9]+), "microseconds": ([0-9]+)\}, "event": "((MIGRATION|STOP|RESUME)[A-Z_]*)"(, "data": \{"(status|pass)": "?([a-z0-9-]+)"?)?.*/\1 \2 \3 \7/p' |
         awk '{ printf "%d.%06d %s%s\n", $1, $2, $3, ($4 == "" ? "" : " " $4) }'
 }
 
@@ -450,13 +451,21 @@ lab_disk_ticking() {
     [ "$(lab_disk_tick "$1")" -gt "$2" ]
 }
 
+# Text with XML's special characters escaped, for element text or an
+# attribute value (guest names may contain any of them).
+lab_xml_escape() {
+    sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' \
+        -e "s/'/\\&apos;/g" -e 's/"/\&quot;/g' <<<"$1"
+}
+
 # Domain XML of a lab guest. The serial log path is the same on every host but
 # resolves to each host's own log directory.
 lab_domain_xml() {
-    local name=$1 with_disk=$2
+    local name=$1 with_disk=$2 xname
+    xname=$(lab_xml_escape "$name")
     cat <<EOF
 <domain type='qemu'>
-  <name>$name</name>
+  <name>$xname</name>
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
@@ -473,14 +482,14 @@ EOF
         cat <<EOF
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw' cache='none'/>
-      <source file='$(lab_disk_image "$name")'/>
+      <source file='$(lab_xml_escape "$(lab_disk_image "$name")")'/>
       <target dev='vda' bus='virtio'/>
     </disk>
 EOF
     fi
     cat <<EOF
     <serial type='file'>
-      <source path='$LAB_PREFIX/var/log/serial/$name.log'/>
+      <source path='$LAB_PREFIX/var/log/serial/$xname.log'/>
       <target port='0'/>
     </serial>
     <controller type='usb' model='none'/>
@@ -535,10 +544,12 @@ lab_define_guest() {
 
 # Remove every guest and every qemu hook from both hosts.
 lab_reset() {
-    local host name hooks
+    local host name hooks names
     for host in "${LAB_HOSTS[@]}"; do
-        for name in $(lab_virsh "$host" list --all --name); do
-            lab_remove_guest "$host" "$name"
+        # One name a line: names may contain spaces.
+        mapfile -t names < <(lab_virsh "$host" list --all --name)
+        for name in "${names[@]}"; do
+            [ -z "$name" ] || lab_remove_guest "$host" "$name"
         done
         hooks=$(lab_host_dir "$host")/etc/libvirt/hooks
         if [ -e "$hooks/qemu" ] || [ -e "$hooks/qemu.d" ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the workspace needs, and only those missing.
-# Usage: scripts/deps.sh [build|lab|all]   (default: all)
+# Usage: scripts/deps.sh [build|lab|bench|all]   (default: all)
 . "$(dirname "$0")/lib.sh"
 
 build_pkgs=(
@@ -14,11 +14,15 @@ lab_pkgs=(
     util-linux procps psmisc kmod gcc libc6-dev dmidecode
 )
 
+# Only the benchmark plots; not part of `all`, which `make test` installs.
+bench_pkgs=(python3-matplotlib)
+
 case "${1:-all}" in
     build) want=("${build_pkgs[@]}") ;;
     lab) want=("${lab_pkgs[@]}") ;;
+    bench) want=("${lab_pkgs[@]}" "${bench_pkgs[@]}") ;;
     all) want=("${build_pkgs[@]}" "${lab_pkgs[@]}") ;;
-    *) die "usage: $0 [build|lab|all]" ;;
+    *) die "usage: $0 [build|lab|bench|all]" ;;
 esac
 
 missing=()

@@ -64,13 +64,19 @@ migrate_start() {
     MIGRATE_PID=$!
 }
 
-migrate_wait() {
-    local rc=0 out
-    wait "$MIGRATE_PID" || rc=$?
-    out=$(tr -s '\n' ' ' <"$MIGRATE_OUT")
+# Collect the migration: MIGRATE_RC is virsh's exit status, MIGRATE_ERROR its
+# output.
+migrate_collect() {
+    MIGRATE_RC=0
+    wait "$MIGRATE_PID" || MIGRATE_RC=$?
+    MIGRATE_ERROR=$(tr -s '\n' ' ' <"$MIGRATE_OUT")
     rm -f "$MIGRATE_OUT"
-    note "migrate $MIGRATE_DESC: exit $rc in $((($(date +%s%N) - MIGRATE_T0) / 1000000)) ms $out"
-    [ "$rc" -eq 0 ] || fail "migrate $MIGRATE_DESC failed: $out"
+    note "migrate $MIGRATE_DESC: exit $MIGRATE_RC in $((($(date +%s%N) - MIGRATE_T0) / 1000000)) ms $MIGRATE_ERROR"
+}
+
+migrate_wait() {
+    migrate_collect
+    [ "$MIGRATE_RC" -eq 0 ] || fail "migrate $MIGRATE_DESC failed: $MIGRATE_ERROR"
 }
 
 migrate() {
@@ -120,4 +126,467 @@ assert_hook_called() {
     local host=$1 call=$2
     grep -qx "$call" "$(lab_log_dir "$host")/hook-calls.log" 2>/dev/null ||
         fail "no hook call '$call' on $host"
+}
+
+# ---------------------------------------------------------------- migrations that fail
+
+# Collect the migration started by migrate_start, expecting it to fail:
+# MIGRATE_ERROR holds virsh's output.
+migrate_wait_fails() {
+    migrate_collect
+    [ "$MIGRATE_RC" -ne 0 ] || fail "migrate $MIGRATE_DESC succeeded, expected it to fail"
+}
+
+migrate_fails() {
+    migrate_start "$@"
+    migrate_wait_fails
+}
+
+# The failed migration's error message contains TEXT.
+assert_migrate_error() {
+    grep -qF -- "$1" <<<"$MIGRATE_ERROR" ||
+        fail "the error of migrate $MIGRATE_DESC lacks '$1': $MIGRATE_ERROR"
+}
+
+# NAME runs on HOST and its counter advances.
+assert_guest_stays() {
+    local host=$1 name=$2 last
+    assert_running "$host" "$name"
+    last=$(lab_ticks "$host" "$name")
+    lab_wait_for "$E2E_RUN_TIMEOUT" "$name to keep ticking on $host" lab_ticking "$host" "$name" "$last" ||
+        fail "$name does not tick on $host any more (last tick $last)"
+}
+
+# PIDs of HOST's processes whose command line (arguments joined by spaces)
+# contains TEXT.
+lab_pids_with() {
+    local host=$1 text=$2 pid
+    for pid in $(ip netns pids "$host"); do
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- "$text" >/dev/null; then
+            echo "$pid"
+        fi
+    done
+}
+
+# PIDs of HOST's QEMU processes running NAME (libvirt names the guest with
+# "-name guest=NAME,debug-threads=on", doubling commas in NAME).
+lab_qemu_pids() {
+    lab_pids_with "$1" "guest=${2//,/,,},debug-threads=on "
+}
+
+no_qemu() { [ -z "$(lab_qemu_pids "$1" "$2")" ]; }
+
+# Nothing of NAME is left on HOST: no domain, no QEMU process.
+assert_nothing_left() {
+    local host=$1 name=$2
+    assert_absent "$host" "$name"
+    lab_wait_for 10 "$name's QEMU to go on $host" no_qemu "$host" "$name" ||
+        fail "a QEMU process for $name is left on $host: $(lab_qemu_pids "$host" "$name")"
+}
+
+# HOST's daemon logged a warning containing TEXT since log OFFSET.
+assert_log_warning() {
+    local host=$1 offset=$2 text=$3
+    tail -c "+$((offset + 1))" "$(lab_daemon_log "$host")" | grep ' warning : ' | grep -F -- "$text" >/dev/null ||
+        fail "$host logged no warning about '$text'"
+}
+
+# ---------------------------------------------------------------- QEMU's clock
+
+# QEMU's timestamp (seconds since the epoch, microseconds) of the first of
+# HOST's QEMU migration events since log OFFSET that matches the extended
+# regular expression EVENT in full (e.g. "STOP", "MIGRATION (device|completed)")
+# and comes after time AFTER (default 0). Fails the test if there is none.
+qemu_event_time() {
+    local host=$1 offset=$2 event=$3 after=${4:-0} time
+    time=$(lab_migration_events "$host" "$offset" |
+        awk -v re="^($event)\$" -v after="$after" '
+            { t = $1; sub(/^[^ ]+ /, "") }
+            !found && t > after && $0 ~ re { print t; found = 1 }')
+    [ -n "$time" ] || fail "no QEMU event '$event' on $host (after $after)"
+    echo "$time"
+}
+
+# Fail unless HOST's log since OFFSET lacks QEMU events matching EVENT.
+assert_no_qemu_event() {
+    local host=$1 offset=$2 event=$3 seen
+    seen=$(lab_migration_events "$host" "$offset" | grep -E -- " ($event)\$" || true)
+    [ -z "$seen" ] || fail "unexpected QEMU event on $host: $(head -n 1 <<<"$seen")"
+}
+
+# assert_order DESC1 TIME1 DESC2 TIME2 ...: the times (seconds since the
+# epoch, same clock) increase strictly in this order. The test's log shows
+# them relative to the first.
+assert_order() {
+    local -a descs=() times=()
+    while [ $# -ge 2 ]; do
+        descs+=("$1")
+        times+=("$2")
+        shift 2
+    done
+    local i line=
+    for i in "${!times[@]}"; do
+        line+=$(awk -v t="${times[$i]}" -v t0="${times[0]}" -v d="${descs[$i]}" \
+            'BEGIN { printf "%s +%.3f ms", d, (t - t0) * 1000 }')
+        [ "$i" -eq $((${#times[@]} - 1)) ] || line+=", "
+    done
+    note "order: $line"
+    for ((i = 1; i < ${#times[@]}; i++)); do
+        awk -v a="${times[$i - 1]}" -v b="${times[$i]}" 'BEGIN { exit !(a < b) }' ||
+            fail "'${descs[$i - 1]}' is not before '${descs[$i]}': $line"
+    done
+}
+
+# ---------------------------------------------------------------- domain events
+
+declare -A E2E_EVENTS_FILE=() E2E_EVENTS_PID=()
+E2E_BACKGROUND=()
+
+e2e_stop_background() {
+    local pid
+    for pid in "${E2E_BACKGROUND[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+}
+
+# A persistent, never started domain whose Defined event marks a point in a
+# host's event stream. It has a UUID of its own, so that it can be defined
+# again.
+lab_marker_xml() {
+    printf "<domain type='qemu'><name>%s</name><uuid>%s</uuid><memory unit='MiB'>16</memory><os><type arch='x86_64'>hvm</type></os></domain>\n" \
+        "$(lab_xml_escape "$1")" "$(cat /proc/sys/kernel/random/uuid)"
+}
+
+event_seen() { [ "$(event_line "$@")" -gt 0 ]; }
+
+# Define the marker domain NAME (XML in FILE) on HOST and succeed once HOST's
+# event recorder has reported it.
+events_listening() {
+    local host=$1 name=$2 file=$3
+    lab_virsh "$host" define "$file" && event_seen "$host" "$name" Defined
+}
+
+# Record HOST's domain events from now on (`virsh event --all --loop
+# --timestamp`, in its log directory), until the test ends. Returns once the
+# recorder listens: it has seen a marker domain defined.
+events_start() {
+    local host=$1 file marker=events-listening
+    [ -z "${E2E_EVENTS_PID[$host]:-}" ] || kill "${E2E_EVENTS_PID[$host]}" 2>/dev/null || true
+    file=$(lab_log_dir "$host")/events-$(date +%s%N).log
+    nsenter -t "$(lab_pid "$host")" -m -n -u -- \
+        "$LAB_PREFIX/bin/virsh" -c qemu:///system event --all --loop --timestamp >"$file" 2>&1 &
+    E2E_EVENTS_PID[$host]=$!
+    E2E_EVENTS_FILE[$host]=$file
+    E2E_BACKGROUND+=("$!")
+    trap e2e_stop_background EXIT
+    lab_marker_xml "$marker" >"$file.xml"
+    lab_wait_for 10 "events on $host" events_listening "$host" "$marker" "$file.xml" ||
+        fail "virsh event on $host does not report events: $(tail -n 1 "$file")"
+    lab_virsh "$host" undefine "$marker" >/dev/null
+}
+
+# The line number in HOST's recorded events of the first lifecycle event of
+# domain NAME that is WHAT ("Suspended Migrated", "Resumed", ...: the event
+# and optionally its detail, as virsh prints them), after line AFTER
+# (default 0); 0 if none.
+event_line() {
+    local host=$1 name=$2 what=$3 after=${4:-0}
+    pat="event 'lifecycle' for domain '$name': $what" awk -v after="$after" '
+        NR > after { i = index($0, ENVIRON["pat"]) }
+        NR > after && i && (length($0) == i + length(ENVIRON["pat"]) - 1 ||
+                            substr($0, i + length(ENVIRON["pat"]), 1) == " ") { print NR; found = 1; exit }
+        END { if (!found) print 0 }' "${E2E_EVENTS_FILE[$host]}"
+}
+
+# The lifecycle events of NAME that HOST reported, in one line.
+lifecycle_events() {
+    local host=$1 name=$2
+    pat="event 'lifecycle' for domain '$name': " awk '
+        i = index($0, ENVIRON["pat"]) { printf "%s%s", sep, substr($0, i + length(ENVIRON["pat"])); sep = ", " }' \
+        "${E2E_EVENTS_FILE[$host]}"
+}
+
+# assert_events HOST NAME EVENT...: HOST reported these lifecycle events of
+# NAME, in this order (others may come in between).
+assert_events() {
+    local host=$1 name=$2 what prev=0 line
+    shift 2
+    for what in "$@"; do
+        line=$(event_line "$host" "$name" "$what" "$prev")
+        [ "$line" -gt 0 ] ||
+            fail "$host did not report '$what' for $name after the events before it (events: $(lifecycle_events "$host" "$name"))"
+        prev=$line
+    done
+    note "events of $name on $host: $(lifecycle_events "$host" "$name")"
+}
+
+# HOST reported no lifecycle event WHAT for NAME.
+assert_no_event() {
+    local host=$1 name=$2 what=$3
+    ! event_seen "$host" "$name" "$what" ||
+        fail "$host reported '$what' for $name (events: $(lifecycle_events "$host" "$name"))"
+}
+
+# ---------------------------------------------------------------- the guest's counter
+
+# Watch the growth of NAME's serial log on HOST (a tick every
+# LAB_GUEST_TICK_MS) until tick_watch_stop, which prints the longest time in
+# milliseconds the log did not grow.
+tick_watch_start() {
+    local file
+    file=$(lab_serial_log "$1" "$2")
+    E2E_TICK_WATCH=$(mktemp)
+    while :; do
+        echo "$EPOCHREALTIME $(stat -c %s "$file")"
+        sleep 0.01
+    done >"$E2E_TICK_WATCH" &
+    E2E_TICK_WATCH_PID=$!
+    E2E_BACKGROUND+=("$!")
+    trap e2e_stop_background EXIT
+}
+
+tick_watch_stop() {
+    kill "$E2E_TICK_WATCH_PID"
+    wait "$E2E_TICK_WATCH_PID" 2>/dev/null || true
+    awk 'NR == 1 { since = $1; size = $2 }
+         { if ($2 != size) { size = $2; since = $1 } if ($1 - since > max) max = $1 - since }
+         END { printf "%d\n", max * 1000 }' "$E2E_TICK_WATCH"
+    rm -f "$E2E_TICK_WATCH"
+}
+
+# ---------------------------------------------------------------- switchover hook
+#
+# The tests of the switchover hook install switchover_test_hook on the source
+# host. It ignores every other qemu hook call, and records each 'switchover'
+# call in <host log dir>/switchover/calls.log, one tab-separated line a fact:
+#   <time> call  <script> <vm> <argc> <op> <subop> <extra> <stdin copy>
+#   <time> probe <script> <vm> <key> <value>
+#   <time> exit  <script> <vm> <subop> <status>
+# <time> is the hook's $EPOCHREALTIME, the clock of QEMU's event timestamps;
+# "call" is taken when the script starts, "exit" just before it exits (a
+# script that was killed has no "exit"). Records are per host and run:
+# tests use guest names of their own.
+
+SWITCHOVER_RECORDS=switchover   # directory in a host's log directory
+# The message of VIR_ERR_HOOK_SCRIPT_FAILED, the error of a failed hook.
+# shellcheck disable=SC2034 # used by the scenarios
+SWITCHOVER_HOOK_ERROR="Hook script execution failed"
+# What the test hook says on stderr when it fails on purpose.
+SWITCHOVER_TEST_REFUSAL="refused on purpose by the test hook"
+
+# The test hook script. Settings (KEY=VALUE):
+#   answer=TEXT   stdout for 'prepare' (default "enable"; empty: no output)
+#   fail=SUBOP    exit 1, with $SWITCHOVER_TEST_REFUSAL on stderr, on SUBOP
+#   sleep=SECONDS sleep that long in 'begin' (default 0)
+#   probe=yes     in 'begin', record how things stand (see below)
+# A probe records: "marker", the name of a domain it defines on the host
+# first (its Defined event shows where 'begin' started in the host's event
+# stream); "src_state" and "jobinfo", virsh domstate --reason and the job
+# type of domjobinfo on the source; "dst_state" and "dst_ticks", the state and
+# the number of ticks of the guest on the destination; at the end of 'begin'
+# (after the sleep), "serial_growth": by how many bytes the guest's serial log
+# on the source grew since 'begin' started.
+switchover_test_hook() {
+    local setting
+    cat <<EOF
+#!/bin/bash
+# Switchover test hook, written by lab/e2e/lib.sh (switchover_test_hook).
+prefix=$(printf %q "$LAB_PREFIX")
+runs=$(printf %q "$LAB_LOGS/$LAB_RUN_ID")
+records=\$prefix/var/log/$SWITCHOVER_RECORDS
+refusal=$(printf %q "$SWITCHOVER_TEST_REFUSAL")
+answer=enable fail= sleep=0 probe=no
+EOF
+    for setting in "$@"; do
+        case ${setting%%=*} in
+            answer | fail | sleep | probe) printf '%s=%q\n' "${setting%%=*}" "${setting#*=}" ;;
+            *) die "switchover_test_hook: unknown setting '$setting'" ;;
+        esac
+    done
+    cat <<'EOF'
+
+# Any other call: no output (the 'migrate' call's output would replace the
+# domain XML), success.
+if [ "${2-}" != switchover ]; then
+    cat >/dev/null
+    exit 0
+fi
+
+t0=$EPOCHREALTIME
+script=${0##*/}
+mkdir -p "$records"
+record() {
+    local IFS=$'\t'
+    echo "$*" >>"$records/calls.log"
+}
+input=$(mktemp "$records/stdin.XXXXXX")
+cat >"$input"
+record "$t0" call "$script" "$1" "$#" "$2" "$3" "$4" "${input##*/}"
+
+virsh() { timeout 10 "$prefix/bin/virsh" "$@" 2>&1; }
+if [ "$3" = begin ] && [ "$probe" = yes ]; then
+    serial=$prefix/var/log/serial/$1.log
+    size=$(stat -c %s "$serial")
+    marker=switchover-marker-${t0/./}
+    printf "<domain type='qemu'><name>%s</name><memory unit='MiB'>16</memory><os><type arch='x86_64'>hvm</type></os></domain>\n" \
+        "$marker" >"$records/$marker.xml"
+    virsh -q -c qemu:///system define "$records/$marker.xml" >/dev/null
+    record "$EPOCHREALTIME" probe "$script" "$1" marker "$marker"
+    record "$EPOCHREALTIME" probe "$script" "$1" src_state "$(virsh -c qemu:///system domstate --reason "$1")"
+    job=$(virsh -c qemu:///system domjobinfo "$1") &&
+        job=$(sed -n 's/^Job type: *\(.*[^ ]\) *$/\1/p' <<<"$job") || job="failed: ${job//$'\n'/ }"
+    record "$EPOCHREALTIME" probe "$script" "$1" jobinfo "$job"
+    record "$EPOCHREALTIME" probe "$script" "$1" dst_state "$(virsh -c "qemu+tcp://$4/system" domstate --reason "$1")"
+    ticks=$(grep -c $'^tick [0-9]*\r$' "$runs/${4%%.*}/serial/$1.log" 2>&1)
+    record "$EPOCHREALTIME" probe "$script" "$1" dst_ticks "$ticks"
+fi
+[ "$3" != begin ] || sleep "$sleep"
+if [ "$3" = begin ] && [ "$probe" = yes ]; then
+    record "$EPOCHREALTIME" probe "$script" "$1" serial_growth "$(($(stat -c %s "$serial") - size))"
+fi
+
+status=0
+if [ "$3" = "$fail" ]; then
+    echo "$refusal ($script, switchover $3)" >&2
+    status=1
+elif [ "$3" = prepare ] && [ -n "$answer" ]; then
+    echo "$answer"
+fi
+record "$EPOCHREALTIME" exit "$script" "$1" "$3" "$status"
+exit "$status"
+EOF
+}
+
+# install_switchover_hook HOST PATH [SETTING...]: the test hook as HOST's
+# hooks/PATH ("qemu" or "qemu.d/NAME").
+install_switchover_hook() {
+    local host=$1 path=$2
+    shift 2
+    switchover_test_hook "$@" | lab_install_hook "$host" "$path"
+}
+
+declare -A E2E_SWITCHOVER_SINCE=()
+
+# Later assertions on HOST's records look only at the records from now on.
+switchover_records_mark() {
+    local file
+    file=$(lab_log_dir "$1")/$SWITCHOVER_RECORDS/calls.log
+    E2E_SWITCHOVER_SINCE[$1]=0
+    [ ! -f "$file" ] || E2E_SWITCHOVER_SINCE[$1]=$(wc -l <"$file")
+}
+
+# HOST's records (since its mark) of guest VM by SCRIPT.
+switchover_records() {
+    local host=$1 vm=$2 script=$3 file
+    file=$(lab_log_dir "$host")/$SWITCHOVER_RECORDS/calls.log
+    [ -f "$file" ] || return 0
+    vm=$vm script=$script awk -F '\t' -v since="${E2E_SWITCHOVER_SINCE[$host]:-0}" \
+        'NR > since && $3 == ENVIRON["script"] && $4 == ENVIRON["vm"]' "$file"
+}
+
+# The sub-operations of the switchover calls SCRIPT made for VM on HOST, in
+# one line.
+switchover_calls() {
+    switchover_records "$@" | awk -F '\t' '$2 == "call" { printf "%s%s", sep, $7; sep = " " }'
+}
+
+# assert_switchover_calls HOST VM SCRIPT "SUBOP...": SCRIPT was called for
+# VM on HOST with exactly these sub-operations, in this order ("" for none).
+assert_switchover_calls() {
+    local host=$1 vm=$2 script=$3 want=$4 got others
+    got=$(switchover_calls "$host" "$vm" "$script")
+    note "switchover calls of $script on $host for $vm: '$got'"
+    if [ "$got" != "$want" ]; then
+        others=$(awk -F '\t' '$2 == "call" { printf "%s[%s %s %s %s] ", sep, $3, $4, $7, $8 }' \
+            "$(lab_log_dir "$host")/$SWITCHOVER_RECORDS/calls.log" 2>/dev/null || true)
+        fail "switchover calls of $script on $host for $vm: '$got', expected '$want' (all calls on $host: ${others:-none})"
+    fi
+}
+
+# The time of the first "call" or "exit" (WHICH) record of SUBOP.
+switchover_time() {
+    local host=$1 vm=$2 script=$3 subop=$4 which=$5 time
+    time=$(switchover_records "$host" "$vm" "$script" |
+        awk -F '\t' -v which="$which" -v subop="$subop" '
+            !found && $2 == which && ((which == "call" && $7 == subop) || (which == "exit" && $5 == subop)) { print $1; found = 1 }')
+    [ -n "$time" ] || fail "no '$which' record of $script's switchover $subop for $vm on $host"
+    echo "$time"
+}
+
+# The exit status SCRIPT recorded for SUBOP ("" if killed).
+switchover_status() {
+    switchover_records "$1" "$2" "$3" | awk -F '\t' -v subop="$4" '!found && $2 == "exit" && $5 == subop { print $6; found = 1 }'
+}
+
+# The value of a probe KEY recorded in 'begin'.
+switchover_probe() {
+    switchover_records "$1" "$2" "$3" | awk -F '\t' -v key="$4" '!found && $2 == "probe" && $5 == key { print $6; found = 1 }'
+}
+
+# assert_switchover_argv HOST VM SCRIPT SUBOP DST: the call was exactly
+# "VM switchover SUBOP DST" (the records only hold VM's own calls).
+assert_switchover_argv() {
+    local host=$1 vm=$2 script=$3 subop=$4 dst=$5 argv
+    argv=$(switchover_records "$host" "$vm" "$script" |
+        awk -F '\t' -v subop="$subop" '!found && $2 == "call" && $7 == subop { print $5 " " $6 " " $7 " " $8; found = 1 }')
+    [ "$argv" = "4 switchover $subop $dst" ] ||
+        fail "$script's switchover $subop call for $vm on $host had argc and args '$argv', expected '4 switchover $subop $dst'"
+}
+
+# The domain XML SCRIPT got on stdin for SUBOP is VM's: a <domain> whose
+# <name> is VM.
+assert_switchover_stdin() {
+    local host=$1 vm=$2 script=$3 subop=$4 file root name
+    file=$(switchover_records "$host" "$vm" "$script" |
+        awk -F '\t' -v subop="$subop" '!found && $2 == "call" && $7 == subop { print $9; found = 1 }')
+    [ -n "$file" ] || fail "no switchover $subop call of $script for $vm on $host"
+    file=$(lab_log_dir "$host")/$SWITCHOVER_RECORDS/$file
+    root=$(xmllint --xpath 'name(/*)' "$file" 2>&1) || root="not XML: $root"
+    name=$(xmllint --xpath 'string(/domain/name)' "$file" 2>&1) || name=
+    [ "$root" = domain ] || fail "stdin of $script's switchover $subop for $vm is not a domain XML (root '$root'; $file)"
+    [ "$name" = "$vm" ] ||
+        fail "stdin of $script's switchover $subop for $vm names domain '$name' ($file)"
+}
+
+# No switchover hook call in HOST's libvirtd.log since OFFSET (util.hook and
+# util.command log every hook they run).
+assert_no_switchover_in_log() {
+    local host=$1 offset=$2 lines
+    lines=$(tail -c "+$((offset + 1))" "$(lab_daemon_log "$host")" |
+        grep -E 'Calling hook .* op=switchover|/hooks/qemu(\.d/[^ ]*)? .* switchover (prepare|begin|end|abort) ' || true)
+    [ -z "$lines" ] || fail "switchover hook calls in $host's log: $(head -n 1 <<<"$lines" | cut -c 1-300)"
+}
+
+# What the test hook's probe (probe=yes) saw while SCRIPT's 'begin' ran on
+# HOST for VM, which ended up on another host:
+# - the guest's serial console on the source stayed silent for the whole
+#   call (its vCPUs were stopped);
+# - the source said "paused (migrating)" and domjobinfo answered (the hook
+#   does not hold the domain);
+# - on the destination the guest was paused and had not ticked yet;
+# - the source had reported SUSPENDED/migrated before 'begin' defined its
+#   marker domain (needs events_start HOST before the migration).
+assert_begin_probe() {
+    local host=$1 vm=$2 script=$3 value suspended marker
+    value=$(switchover_probe "$host" "$vm" "$script" serial_growth)
+    [ "$value" = 0 ] || fail "$vm's console on $host grew by '$value' bytes while begin ran"
+    value=$(switchover_probe "$host" "$vm" "$script" src_state)
+    [ "$value" = "paused (migrating)" ] || fail "while begin ran, $vm on $host was '$value', not 'paused (migrating)'"
+    value=$(switchover_probe "$host" "$vm" "$script" jobinfo)
+    [ "$value" = Unbounded ] || fail "while begin ran, domjobinfo of $vm on $host said '$value'"
+    value=$(switchover_probe "$host" "$vm" "$script" dst_state)
+    case $value in
+        paused*) ;;
+        *) fail "while begin ran, $vm on the destination was '$value', not paused" ;;
+    esac
+    value=$(switchover_probe "$host" "$vm" "$script" dst_ticks)
+    [ "$value" = 0 ] || fail "while begin ran, $vm had ticked '$value' times on the destination"
+    marker=$(switchover_probe "$host" "$vm" "$script" marker)
+    suspended=$(event_line "$host" "$vm" "Suspended Migrated")
+    value=$(event_line "$host" "$marker" Defined)
+    [ "$value" -gt 0 ] || fail "$host did not report begin's marker domain '$marker'"
+    [ "$suspended" -gt 0 ] || fail "$host did not report SUSPENDED/migrated of $vm (events: $(lifecycle_events "$host" "$vm"))"
+    [ "$suspended" -lt "$value" ] ||
+        fail "$host reported SUSPENDED/migrated of $vm at event $suspended, begin started at event $value (events: $(lifecycle_events "$host" "$vm"))"
+    note "while begin ran: console silent, source paused (migrating), job Unbounded, destination paused, SUSPENDED/migrated reported before"
 }

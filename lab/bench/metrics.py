@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""The figures of one lab migration, from the two daemons' debug logs.
+
+    metrics.py SRC_LOG SRC_OFFSET DST_LOG DST_OFFSET JOBINFO_FILE
+
+reads the source's and the destination's libvirtd.log from the given byte
+offsets (taken just before the migration) and the destination's
+`virsh domjobinfo --completed` output, and prints one "name=value" a line
+(empty value: not found). What each figure is:
+
+  gap_ms               QEMU's MIGRATION "pre-switchover" event to its next
+                       MIGRATION status ("device", or "completed" /
+                       "postcopy-active"): how long QEMU waited for
+                       migrate-continue. Both stamped by QEMU in
+                       microseconds (source).
+  next_status          that next status
+  stop_to_resume_ms    QEMU's STOP event on the source to QEMU's RESUME event
+                       on the destination (both QEMU's microsecond stamps,
+                       same machine clock): how long the guest did not run.
+  qemu_downtime_ms     "downtime" of the source QEMU's final query-migrate
+                       (QEMU's own figure, ms: its stop to the end of sending)
+  qemu_total_ms        "total-time" of that reply (ms)
+  qemu_setup_ms        "setup-time" of that reply (ms)
+  libvirt_downtime_ms  destination's completed job "Total downtime": from the
+                       source daemon stopping the guest to the destination
+                       daemon about to resume it (libvirt, ms)
+  libvirt_downtime_net_ms  "Downtime w/o network" (the same minus libvirt's
+                       estimate of the hosts' clock delta and transfer time)
+  libvirt_total_ms     destination's "Time elapsed": the whole migration job
+                       as libvirt counts it (ms)
+  switchover_calls     the switchover hook calls the source made ("prepare",
+                       "begin", ...), joined with "+"
+  hook_prepare_ms      source log: 'switchover prepare' call to its result
+  hook_begin_ms        source log: 'switchover begin' call to its result
+  hook_fork_ms         source log: 'switchover begin' call to the hook's
+                       child forked (virCommandRunAsync returned)
+  recv_delay_ms        QEMU's pre-switchover stamp to libvirt logging that it
+                       read the event
+  presw_to_continue_ms source log: pre-switchover event read to
+                       migrate-continue sent
+  continue_to_next_ms  migrate-continue sent to QEMU's stamp of the next
+                       status
+                       (the last six use libvirt's log timestamps, which
+                       have millisecond resolution and are truncated:
+                       recv_delay + presw_to_continue + continue_to_next
+                       is the gap, each part within -1..+1 ms)
+"""
+import json
+import re
+import sys
+from datetime import datetime
+
+LINE = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})[+-]\d{4}: (\d+): \w+ : (.*)$')
+
+
+def read_from(path, offset):
+    with open(path, 'rb') as f:
+        f.seek(int(offset))
+        return f.read().decode('utf-8', 'replace').splitlines()
+
+
+def log_time(stamp):
+    """libvirt's log timestamp, in seconds (millisecond resolution)."""
+    return datetime.strptime(stamp, '%Y-%m-%d %H:%M:%S.%f').timestamp()
+
+
+def parse(lines):
+    """(log time, thread, message) of each log line."""
+    out = []
+    for line in lines:
+        m = LINE.match(line)
+        if m:
+            out.append((log_time(m.group(1)), m.group(2), m.group(3)))
+    return out
+
+
+def qemu_events(entries):
+    """(QEMU time in s, libvirt log time, event, data) of each QMP event."""
+    events = []
+    for t, _thread, msg in entries:
+        i = msg.find('QEMU_MONITOR_RECV_EVENT: ')
+        if i < 0:
+            continue
+        j = msg.find('event=', i)
+        try:
+            ev = json.loads(msg[j + len('event='):])
+        except ValueError:
+            continue
+        ts = ev.get('timestamp', {})
+        qt = ts.get('seconds', 0) + ts.get('microseconds', 0) / 1e6
+        events.append((qt, t, ev.get('event'), ev.get('data') or {}))
+    return events
+
+
+def first(events, name, status=None, after=None):
+    for ev in events:
+        if ev[2] != name:
+            continue
+        if status is not None and ev[3].get('status') not in status:
+            continue
+        if after is not None and ev[0] <= after:
+            continue
+        return ev
+    return None
+
+
+def ms(a, b, digits=3):
+    if a is None or b is None:
+        return ''
+    return f'{(b - a) * 1000:.{digits}f}'
+
+
+def hook_times(entries):
+    """Per switchover sub-operation: (call time, forked time, result time) of
+    its first call, from the 'Calling hook ... op=switchover subop=X' line,
+    the next 'Command result ... with PID' line of virCommandRunAsync and
+    'Result' line of virCommandRun in the same thread."""
+    calls = []
+    times = {}
+    for k, (t, thread, msg) in enumerate(entries):
+        m = re.search(r'Calling hook .* op=switchover subop=(\w+)', msg)
+        if not m:
+            continue
+        subop = m.group(1)
+        calls.append(subop)
+        if subop in times:
+            continue
+        done = forked = None
+        for t2, thread2, msg2 in entries[k + 1:]:
+            if thread2 != thread:
+                continue
+            if forked is None and msg2.startswith('virCommandRunAsync') and 'with PID' in msg2:
+                forked = t2
+            if msg2.startswith('virCommandRun:') and 'Result' in msg2:
+                done = t2
+                break
+        times[subop] = (t, forked, done)
+    return calls, times
+
+
+def final_stats(entries):
+    """QEMU's last query-migrate reply with status "completed"."""
+    stats = None
+    for _t, _thread, msg in entries:
+        if 'QEMU_MONITOR_RECV_REPLY' not in msg or '"status": "completed"' not in msg:
+            continue
+        try:
+            reply = json.loads(msg[msg.find('reply=') + len('reply='):])
+        except ValueError:
+            continue
+        ret = reply.get('return')
+        if isinstance(ret, dict) and 'downtime' in ret:
+            stats = ret
+    return stats or {}
+
+
+def jobinfo(path):
+    fields = {}
+    with open(path, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            key, sep, value = line.partition(':')
+            if sep:
+                fields[key.strip()] = value.strip()
+
+    def number(key):
+        m = re.match(r'(\d+)\s*ms', fields.get(key, ''))
+        return m.group(1) if m else ''
+    return {
+        'libvirt_downtime_ms': number('Total downtime'),
+        'libvirt_downtime_net_ms': number('Downtime w/o network'),
+        'libvirt_total_ms': number('Time elapsed'),
+    }
+
+
+def main(src_log, src_offset, dst_log, dst_offset, jobinfo_file):
+    src = parse(read_from(src_log, src_offset))
+    dst = parse(read_from(dst_log, dst_offset))
+    src_events = qemu_events(src)
+    dst_events = qemu_events(dst)
+
+    out = {}
+    stop = first(src_events, 'STOP')
+    pre = first(src_events, 'MIGRATION', {'pre-switchover'})
+    nxt = first(src_events, 'MIGRATION',
+                {'device', 'completed', 'postcopy-active', 'failed', 'cancelling', 'cancelled'},
+                after=pre[0] if pre else None) if pre else None
+    resume = first(dst_events, 'RESUME')
+    out['gap_ms'] = ms(pre and pre[0], nxt and nxt[0])
+    out['next_status'] = nxt[3].get('status', '') if nxt else ''
+    out['stop_to_resume_ms'] = ms(stop and stop[0], resume and resume[0])
+
+    stats = final_stats(src)
+    out['qemu_downtime_ms'] = stats.get('downtime', '')
+    out['qemu_total_ms'] = stats.get('total-time', '')
+    out['qemu_setup_ms'] = stats.get('setup-time', '')
+    out.update(jobinfo(jobinfo_file))
+
+    calls, times = hook_times(src)
+    out['switchover_calls'] = '+'.join(calls)
+    for subop in ('prepare', 'begin'):
+        call, _forked, done = times.get(subop, (None, None, None))
+        out[f'hook_{subop}_ms'] = ms(call, done, 0)
+    call, forked, _done = times.get('begin', (None, None, None))
+    out['hook_fork_ms'] = ms(call, forked, 0)
+
+    cont = None
+    for t, _thread, msg in src:
+        if 'QEMU_MONITOR_SEND_MSG' in msg and '"migrate-continue"' in msg:
+            cont = t
+            break
+    out['recv_delay_ms'] = ms(pre and pre[0], pre and pre[1], 1)
+    out['presw_to_continue_ms'] = ms(pre and pre[1], cont, 0)
+    out['continue_to_next_ms'] = ms(cont, nxt and nxt[0], 1)
+
+    for key, value in out.items():
+        print(f'{key}={value}')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

@@ -1,0 +1,55 @@
+# Switchover hook and post-copy. A bandwidth-limited pre-copy that cannot
+# finish by itself is switched to post-copy (migrate-postcopy): 'begin' runs
+# once, at that switch, while the guest is paused on the source (the source
+# reports SUSPENDED/migrated before 'begin', SUSPENDED/postcopy after it),
+# and the guest goes on on the destination. Then, on the way back, a 'begin'
+# that fails at the switch to post-copy leaves the guest running where it
+# was: post-copy never starts.
+install_switchover_hook hosta qemu sleep=0.1 probe=yes
+lab_define_guest hosta swp1
+events_start hosta
+mark_a=$(lab_log_mark hosta)
+migrate_start hosta hostb swp1 --postcopy --bandwidth 40
+lab_wait_for 30 "swp1's migration to move memory" migration_moving hosta swp1 ||
+    fail "migration of swp1 did not start"
+lab_virsh hosta migrate-postcopy swp1 >/dev/null
+migrate_wait
+check_migrated hosta hostb swp1
+
+assert_switchover_calls hosta swp1 qemu "prepare begin end"
+assert_switchover_argv hosta swp1 qemu begin hostb.lab.test
+assert_begin_probe hosta swp1 qemu
+assert_events hosta swp1 "Suspended Migrated" "Suspended Post-copy"
+marker=$(switchover_probe hosta swp1 qemu marker)
+[ "$(event_line hosta "$marker" Defined)" -lt "$(event_line hosta swp1 "Suspended Post-copy")" ] ||
+    fail "hosta reported SUSPENDED/postcopy of swp1 before begin started"
+pre=$(qemu_event_time hosta "$mark_a" "MIGRATION pre-switchover")
+assert_order \
+    "guest stopped (QEMU STOP)" "$(qemu_event_time hosta "$mark_a" STOP)" \
+    "QEMU pre-switchover" "$pre" \
+    "begin called" "$(switchover_time hosta swp1 qemu begin call)" \
+    "begin returned" "$(switchover_time hosta swp1 qemu begin exit)" \
+    "QEMU postcopy-active" "$(qemu_event_time hosta "$mark_a" "MIGRATION postcopy-active" "$pre")" \
+    "end called" "$(switchover_time hosta swp1 qemu end call)"
+
+# Back to hosta; hostb's hook fails at the switch to post-copy.
+install_switchover_hook hostb qemu fail=begin
+events_start hostb
+mark_b=$(lab_log_mark hostb)
+migrate_start hostb hosta swp1 --postcopy --bandwidth 40
+lab_wait_for 30 "swp1's migration to move memory" migration_moving hostb swp1 ||
+    fail "migration of swp1 did not start"
+lab_virsh hostb migrate-postcopy swp1 >/dev/null
+migrate_wait_fails
+assert_migrate_error "$SWITCHOVER_TEST_REFUSAL"
+assert_guest_stays hostb swp1
+assert_nothing_left hosta swp1
+assert_switchover_calls hostb swp1 qemu "prepare begin abort"
+assert_no_qemu_event hostb "$mark_b" "MIGRATION postcopy-active"
+assert_no_event hostb swp1 "Suspended Post-copy"
+pre=$(qemu_event_time hostb "$mark_b" "MIGRATION pre-switchover")
+assert_order \
+    "QEMU pre-switchover" "$pre" \
+    "begin called" "$(switchover_time hostb swp1 qemu begin call)" \
+    "abort returned" "$(switchover_time hostb swp1 qemu abort exit)" \
+    "guest resumed on hostb (QEMU RESUME)" "$(qemu_event_time hostb "$mark_b" RESUME "$pre")"

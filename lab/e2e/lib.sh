@@ -84,6 +84,18 @@ migrate() {
     migrate_wait
 }
 
+# Start a post-copy migration of NAME from SRC to DST that cannot finish by
+# itself soon (128 MiB at 40 MiB/s while the guest dirties memory), and switch
+# it to post-copy (migrate-postcopy) once memory moves; migrate_wait or
+# migrate_wait_fails collects it.
+migrate_postcopy_start() {
+    local src=$1 dst=$2 name=$3
+    migrate_start "$src" "$dst" "$name" --postcopy --bandwidth 40
+    lab_wait_for 30 "$name's migration to move memory" migration_moving "$src" "$name" ||
+        fail "migration of $name did not start"
+    lab_virsh "$src" migrate-postcopy "$name" >/dev/null
+}
+
 # Migrate NAME from SRC to DST with extra virsh ARGS, then check the outcome.
 migrate_and_check() {
     local src=$1 dst=$2 name=$3

@@ -9,10 +9,7 @@ install_switchover_hook hosta qemu sleep=0.1 probe=yes
 lab_define_guest hosta swp1
 events_start hosta
 mark_a=$(lab_log_mark hosta)
-migrate_start hosta hostb swp1 --postcopy --bandwidth 40
-lab_wait_for 30 "swp1's migration to move memory" migration_moving hosta swp1 ||
-    fail "migration of swp1 did not start"
-lab_virsh hosta migrate-postcopy swp1 >/dev/null
+migrate_postcopy_start hosta hostb swp1
 migrate_wait
 check_migrated hosta hostb swp1
 
@@ -36,10 +33,7 @@ assert_order \
 install_switchover_hook hostb qemu fail=begin
 events_start hostb
 mark_b=$(lab_log_mark hostb)
-migrate_start hostb hosta swp1 --postcopy --bandwidth 40
-lab_wait_for 30 "swp1's migration to move memory" migration_moving hostb swp1 ||
-    fail "migration of swp1 did not start"
-lab_virsh hostb migrate-postcopy swp1 >/dev/null
+migrate_postcopy_start hostb hosta swp1
 migrate_wait_fails
 assert_migrate_error "$SWITCHOVER_TEST_REFUSAL"
 assert_guest_stays hostb swp1

@@ -4,7 +4,10 @@
 # reports SUSPENDED/migrated before 'begin', SUSPENDED/postcopy after it),
 # and the guest goes on on the destination. Then, on the way back, a 'begin'
 # that fails at the switch to post-copy leaves the guest running where it
-# was: post-copy never starts.
+# was, and the destination never runs it. (QEMU may still report
+# postcopy-active: migrate_cancel wakes its migration thread from
+# pre-switchover, which can switch state before the cancel lands; libvirt
+# starts the destination's vCPUs only in its Finish phase, so they never run.)
 install_switchover_hook hosta qemu sleep=0.1 probe=yes
 lab_define_guest hosta swp1
 events_start hosta
@@ -33,14 +36,14 @@ assert_order \
 install_switchover_hook hostb qemu fail=begin
 events_start hostb
 mark_b=$(lab_log_mark hostb)
+mark_dst=$(lab_log_mark hosta)
 migrate_postcopy_start hostb hosta swp1
 migrate_wait_fails
 assert_migrate_error "$SWITCHOVER_TEST_REFUSAL"
 assert_guest_stays hostb swp1
 assert_nothing_left hosta swp1
 assert_switchover_calls hostb swp1 qemu "prepare begin abort"
-assert_no_qemu_event hostb "$mark_b" "MIGRATION postcopy-active"
-assert_no_event hostb swp1 "Suspended Post-copy"
+assert_no_qemu_event hosta "$mark_dst" RESUME
 pre=$(qemu_event_time hostb "$mark_b" "MIGRATION pre-switchover")
 assert_order \
     "QEMU pre-switchover" "$pre" \

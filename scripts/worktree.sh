@@ -50,12 +50,13 @@ do_import() {
     # Keep the build directory: files keep the tarball's timestamps, so
     # ninja rebuilds only what the patches touch.
     local kept_build=$WORK/build.kept
-    rm -rf "$kept_build"
-    [ -d "$BUILD" ] && mv "$BUILD" "$kept_build"
+    if [ -d "$BUILD" ]; then
+        rm -rf "$kept_build"
+        mv "$BUILD" "$kept_build"
+    fi
     rm -rf "$SRC"
     mkdir -p "$SRC"
     tar -xf "$tarball" -C "$SRC" --strip-components=1
-    [ -d "$kept_build" ] && mv "$kept_build" "$BUILD"
     # Upstream keeps keycodemapdb as a git submodule: it must not be tracked,
     # or the syntax-check suite fails.
     git_src init -q
@@ -75,6 +76,10 @@ do_import() {
     done < <(cat "$PATCHES/series" 2>/dev/null || true)
     series_hash "$PATCHES" >"$STAMP"
     log "work/libvirt: $(git_src rev-list --count "$UPSTREAM_TAG..HEAD") patches applied"
+    # Only now: the pristine commit must not include it.
+    if [ -d "$kept_build" ]; then
+        mv "$kept_build" "$BUILD"
+    fi
 }
 
 do_export() {

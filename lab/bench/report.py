@@ -125,17 +125,6 @@ def versions(out_dir):
     return found
 
 
-def has_make_target(top, target):
-    """Whether TOP/Makefile has TARGET (to name the one command to run)."""
-    if not top:
-        top = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
-    try:
-        text = open(os.path.join(top, 'Makefile')).read()
-    except OSError:
-        return False
-    return re.search(rf'^{target}\s*:', text, re.M) is not None
-
-
 def spawn_costs(out_dir):
     """Rows of spawncost.txt (see run.sh), for the report."""
     path = os.path.join(out_dir, 'spawncost.txt')
@@ -239,7 +228,7 @@ def plot(rows, variants, path):
 
 # ---------------------------------------------------------------- report
 
-def build_report(out_dir, rows, meta, png_ref, csv_ref, top=None):
+def build_report(out_dir, rows, meta, png_ref, csv_ref):
     variants = sorted({int(r['variant']) for r in rows})
     ok_rows = [r for r in rows if r['ok'] == '1']
     failed = [r for r in rows if r['ok'] != '1']
@@ -259,10 +248,7 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref, top=None):
     w('')
     w('## How to reproduce')
     w('')
-    if has_make_target(top, 'bench'):
-        w('    make bench          # as root; ROUNDS=20 by default (make build, then lab/bench/run.sh)')
-    else:
-        w('    make build && lab/bench/run.sh       # as root; ROUNDS=20 by default')
+    w('    make bench          # as root; ROUNDS=20 by default (make build, then lab/bench/run.sh)')
     w('')
     w('`run.sh` builds unpatched libvirt on first use (`scripts/build.sh --upstream`, same tarball and')
     w('options, prefix `/opt/libvirt-switchover/upstream`), needs `python3-matplotlib`')
@@ -652,7 +638,7 @@ def main():
     plot(rows, variants, png)
 
     def write(path, png_ref, csv_ref):
-        lines = build_report(out_dir, rows, meta, png_ref, csv_ref, top)
+        lines = build_report(out_dir, rows, meta, png_ref, csv_ref)
         # The noise section goes before "Method".
         i = lines.index('## Method')
         lines[i:i] = noise_section(rows, meta)

@@ -8,6 +8,11 @@
 #   lab.sh exec HOST CMD...         run CMD in HOST's namespaces
 #   lab.sh reload HOST              SIGHUP HOST's libvirtd (rescans hooks); waits
 #   lab.sh install-hook HOST PATH   install stdin as HOST's hooks/PATH, reload
+#   lab.sh restart HOST [SIGNAL]    stop HOST's libvirtd (SIGTERM, or SIGNAL)
+#                                   and start it again; its guests go on
+#   lab.sh set-config HOST FILE SETTING...
+#                                   append SETTINGs to HOST's FILE (qemu.conf,
+#                                   libvirtd.conf), restart; reset undoes it
 #   lab.sh define-guest HOST NAME [disk] [persistent]
 #                                   start a fresh guest and wait until it ticks
 #   lab.sh ticks HOST NAME [first|last]
@@ -18,7 +23,8 @@
 #   lab.sh log-mark HOST            size of HOST's libvirtd.log (an offset)
 #   lab.sh events HOST [OFFSET]     QEMU migration events in HOST's log since
 #                                   OFFSET: "<sec>.<usec> <EVENT> [<status>]"
-#   lab.sh reset                    remove all guests and qemu hooks
+#   lab.sh reset                    remove all guests and qemu hooks, bring
+#                                   the link up, restore changed configs
 #
 # Environment for `up`: LAB_INSTALL_ROOT (default work/install) and
 # LAB_PREFIX (default the patched prefix) choose the libvirt build.
@@ -50,6 +56,8 @@ case $cmd in
     virsh) with_host lab_virsh "$@" ;;
     exec) with_host lab_exec "$@" ;;
     reload) with_host lab_reload "$@" ;;
+    restart) with_host lab_restart_host "$1" "${2:-TERM}" ;;
+    set-config) with_host lab_set_config "$@" ;;
     install-hook) with_host lab_install_hook "$@" ;;
     define-guest) with_host lab_define_guest "$@" ;;
     ticks) with_host lab_ticks "$@" ;;

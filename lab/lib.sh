@@ -42,16 +42,23 @@ lab_deps() {
 
 # One lab user at a time: commands that (re)build or tear down the lab, and
 # whole test runs, hold this lock on file descriptor 9. Their children inherit
-# it (LAB_LOCK_HELD); the daemons must not (see lab_start_host).
+# it (LAB_LOCK_HELD); the daemons must not (see lab_start_host). The lock is
+# the machine's, not the checkout's: the hosts' network namespaces are global,
+# so labs of two clones of this repository cannot run at once.
+LAB_LOCK=/run/lock/libvirt-switchover-lab.lock
 lab_lock() {
     [ -z "${LAB_LOCK_HELD:-}" ] || return 0
-    mkdir -p "$LAB_WORK"
-    exec 9>"$LAB_WORK/lock"
-    if ! flock -n 9; then
+    if ! lab_try_lock; then
         log "waiting for another user of the lab to finish"
         flock -w "${LAB_LOCK_TIMEOUT:-900}" 9 || die "the lab stays busy"
     fi
     export LAB_LOCK_HELD=1
+}
+
+# Take the lock if it is free; fails at once otherwise.
+lab_try_lock() {
+    exec 9>"$LAB_LOCK"
+    flock -n 9
 }
 
 lab_check_host() {
@@ -334,9 +341,7 @@ lab_up() {
         lab_start_host "$host"
     done
     for host in "${LAB_HOSTS[@]}"; do
-        lab_wait_for 20 "$host to boot" test -s "$(lab_host_dir "$host")/pid" ||
-            die "$host did not boot (see $(lab_log_dir "$host")/daemon.out)"
-        lab_wait_host "$host"
+        lab_wait_booted "$host"
     done
     cat >"$LAB_ENV_FILE" <<EOF
 LAB_INSTALL_ROOT=$LAB_INSTALL_ROOT
@@ -344,6 +349,47 @@ LAB_PREFIX=$LAB_PREFIX
 LAB_RUN_ID=$LAB_RUN_ID
 EOF
     trap - EXIT INT TERM
+}
+
+lab_wait_booted() {
+    local host=$1
+    lab_wait_for 20 "$host to boot" test -s "$(lab_host_dir "$host")/pid" ||
+        die "$host did not boot (see $(lab_log_dir "$host")/daemon.out)"
+    lab_wait_host "$host"
+}
+
+# Stop a host's libvirtd with SIGNAL (TERM: a clean shutdown; KILL: a crash)
+# and start it again in fresh mount and UTS namespaces of the same network
+# namespace. Its guests' QEMU processes go on and the new daemon reconnects
+# to them, as after a restart of libvirtd on a real host. With "--config",
+# the host's etc and var are laid out anew in between (no guest may run).
+lab_restart_host() {
+    local host=$1 signal=${2:-TERM} config=${3:-} dir pid
+    dir=$(lab_host_dir "$host")
+    pid=$(cat "$dir/var/run/libvirtd.pid") || die "no libvirtd pid on $host"
+    kill -s "$signal" "$pid"
+    lab_wait_for 30 "libvirtd on $host to exit" lab_gone "$pid" ||
+        die "libvirtd on $host (pid $pid) did not exit on SIG$signal"
+    rm -f "$dir/pid"
+    if [ "$config" = --config ]; then
+        lab_host_config "$host"
+    fi
+    lab_start_host "$host"
+    lab_wait_booted "$host"
+}
+
+lab_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# Append settings (one a line) to a host's libvirt config FILE (qemu.conf,
+# libvirtd.conf) and restart its daemon; `lab_reset` restores the defaults.
+lab_set_config() {
+    local host=$1 file=$2 dir
+    shift 2
+    dir=$(lab_host_dir "$host")
+    [ -f "$dir/etc/libvirt/$file" ] || die "no $file on $host"
+    printf '%s\n' "# ---- set by a test (lab_set_config)" "$@" >>"$dir/etc/libvirt/$file"
+    touch "$dir/config-changed"
+    lab_restart_host "$host"
 }
 
 lab_status() {
@@ -542,10 +588,13 @@ lab_define_guest() {
         die "$name did not boot on $host (see $(lab_serial_log "$host" "$name"))"
 }
 
-# Remove every guest and every qemu hook from both hosts.
+# Remove every guest and every qemu hook from both hosts, bring the link
+# between them up, and restore configs a test changed (lab_set_config).
 lab_reset() {
     local host name hooks names
     for host in "${LAB_HOSTS[@]}"; do
+        # A test may have cut the link between the hosts.
+        ip -n "$host" link set eth0 up
         # One name a line: names may contain spaces.
         mapfile -t names < <(lab_virsh "$host" list --all --name)
         for name in "${names[@]}"; do
@@ -555,6 +604,10 @@ lab_reset() {
         if [ -e "$hooks/qemu" ] || [ -e "$hooks/qemu.d" ]; then
             rm -rf "$hooks/qemu" "$hooks/qemu.d"
             lab_reload "$host"
+        fi
+        if [ -e "$(lab_host_dir "$host")/config-changed" ]; then
+            rm -f "$(lab_host_dir "$host")/config-changed"
+            lab_restart_host "$host" TERM --config
         fi
     done
     rm -f "$LAB_SHARED"/*.raw

@@ -130,13 +130,7 @@ patched_id() {
 
 # The lab lock (lab/lib.sh's), held for one round at a time.
 bench_lock() {
-    mkdir -p "$LAB_WORK"
-    exec 9>"$LAB_WORK/lock"
-    if ! flock -n 9; then
-        note "waiting for another user of the lab to finish"
-        flock -w 7200 9 || die "the lab stays busy"
-    fi
-    export LAB_LOCK_HELD=1
+    LAB_LOCK_TIMEOUT=7200 lab_lock 2> >(tee -a "$RUNLOG" >&2)
 }
 
 bench_unlock() {
@@ -326,8 +320,7 @@ finish() {
     save_logs
     # Take the lab down if it is still ours (another user may have it now).
     if [ "$BENCH_KEEP" != 1 ] && [ -n "$CUR_RUN" ]; then
-        exec 9>"$LAB_WORK/lock"
-        if flock -n 9 && lab_is_ours; then
+        if lab_try_lock && lab_is_ours; then
             LAB_LOCK_HELD=1 "$LAB_DIR/lab.sh" down >>"$RUNLOG" 2>&1 || true
         fi
     fi

@@ -5,13 +5,21 @@
 #   make test     every test suite; ends with "N passed, N failed"
 #   make bench    the downtime benchmark against unpatched 11.3.0
 #                 (BENCHMARKS.md; ROUNDS=N, default 20)
+#   make soak     ROUNDS (default 100) armed round trips of one guest between
+#                 the lab hosts: failures, the daemons' fds, threads and RSS,
+#                 processes left (work/soak/); slow, so not part of `make test`
+#   make sanitize libvirt's test suite under ASan+UBSan and qemuhooktest under
+#                 valgrind, in a copy of the work tree (REV=upstream-11.3.0
+#                 for the pristine tarball); slow, so not part of `make test`
+#   make reliability  the fault scenarios TRIALS times (default 3), the soak
+#                 and the sanitizers, written up in RELIABILITY.md (~40 min)
 #   make build    import patches/ into work/libvirt if needed, build, install
 #   make import   recreate work/libvirt from the tarball + patches/ (FORCE=1
 #                 drops work-tree commits that were not exported)
 #   make export   write work/libvirt's commits back into patches/
 #   make clean    remove work/ (keeps the downloaded tarball and ccache)
 
-.PHONY: all setup build test demo bench import export clean
+.PHONY: all setup build test demo bench soak sanitize reliability import export clean
 
 all: build
 
@@ -29,6 +37,18 @@ demo: build
 bench: build
 	@scripts/build.sh --upstream
 	@lab/bench/run.sh
+
+soak: build
+	@lab/soak.sh
+
+reliability: build
+	@scripts/deps.sh sanitize
+	@lab/reliability.sh
+
+sanitize:
+	@scripts/deps.sh sanitize
+	@scripts/worktree.sh sync
+	@scripts/sanitize.sh $(REV)
 
 import:
 	@scripts/worktree.sh import $(if $(FORCE),--force)

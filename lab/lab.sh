@@ -7,7 +7,9 @@
 #   lab.sh virsh HOST ARGS...       virsh -c qemu:///system ARGS on HOST
 #   lab.sh exec HOST CMD...         run CMD in HOST's namespaces
 #   lab.sh reload HOST              SIGHUP HOST's libvirtd (rescans hooks); waits
-#   lab.sh install-hook HOST PATH   install stdin as HOST's hooks/PATH, reload
+#   lab.sh install-hook HOST PATH [MODE]
+#                                   install stdin as HOST's hooks/PATH (file
+#                                   mode MODE, default 0755), reload
 #   lab.sh restart HOST [SIGNAL]    stop HOST's libvirtd (SIGTERM, or SIGNAL)
 #                                   and start it again; its guests go on
 #   lab.sh set-config HOST FILE SETTING...

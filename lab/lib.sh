@@ -358,8 +358,8 @@ lab_wait_booted() {
     lab_wait_host "$host"
 }
 
-# Stop a host's libvirtd with SIGNAL (TERM: a clean shutdown; KILL: a crash)
-# and start it again in fresh mount and UTS namespaces of the same network
+# Stop a host's libvirtd with SIGNAL (TERM: a clean shutdown; KILL: a crash),
+# unless it is dead already, and start it again in fresh mount and UTS namespaces of the same network
 # namespace. Its guests' QEMU processes go on and the new daemon reconnects
 # to them, as after a restart of libvirtd on a real host. With "--config",
 # the host's etc and var are laid out anew in between (no guest may run).
@@ -367,7 +367,8 @@ lab_restart_host() {
     local host=$1 signal=${2:-TERM} config=${3:-} dir pid
     dir=$(lab_host_dir "$host")
     pid=$(cat "$dir/var/run/libvirtd.pid") || die "no libvirtd pid on $host"
-    kill -s "$signal" "$pid"
+    # A test may have killed it already.
+    kill -s "$signal" "$pid" 2>/dev/null || true
     lab_wait_for 30 "libvirtd on $host to exit" lab_gone "$pid" ||
         die "libvirtd on $host (pid $pid) did not exit on SIG$signal"
     rm -f "$dir/pid"
@@ -425,12 +426,13 @@ lab_reload() {
 }
 
 # Install a hook script, read from stdin, as hooks/PATH on a host (e.g. "qemu"
-# or "qemu.d/50-test") and make the daemon pick it up.
+# or "qemu.d/50-test"), with file MODE (default 0755), and make the daemon
+# pick it up.
 lab_install_hook() {
-    local host=$1 path=$2
+    local host=$1 path=$2 mode=${3:-0755}
     # shellcheck disable=SC2016
-    lab_exec "$host" sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod 0755 "$1"' \
-        install-hook "$LAB_PREFIX/etc/libvirt/hooks/$path"
+    lab_exec "$host" sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' \
+        install-hook "$LAB_PREFIX/etc/libvirt/hooks/$path" "$mode"
     lab_reload "$host"
 }
 

@@ -27,30 +27,9 @@ case "${1:-}" in
     *) die "usage: $0 [--no-install | --upstream]" ;;
 esac
 
-# Only what the switchover work needs: the QEMU driver behind libvirtd and the
-# modular daemons, the remote and test drivers, virsh, docs and tests.
 MESON_OPTIONS=(
-    --native-file="$TOP/scripts/meson-native.ini"
+    "${LEAN_MESON_OPTIONS[@]}"
     --prefix="$PREFIX" -Drunstatedir="$PREFIX/var/run"
-    -Ddriver_qemu=enabled -Ddriver_remote=enabled -Ddriver_libvirtd=enabled
-    -Ddriver_test=enabled -Ddocs=enabled -Dtests=enabled
-    -Ddriver_bhyve=disabled -Ddriver_ch=disabled -Ddriver_esx=disabled
-    -Ddriver_hyperv=disabled -Ddriver_interface=disabled
-    -Ddriver_libxl=disabled -Ddriver_lxc=disabled -Ddriver_network=disabled
-    -Ddriver_openvz=disabled -Ddriver_secrets=disabled -Ddriver_vbox=disabled
-    -Ddriver_vmware=disabled -Ddriver_vz=disabled
-    -Dstorage_dir=disabled -Dstorage_disk=disabled -Dstorage_fs=disabled
-    -Dstorage_gluster=disabled -Dstorage_iscsi=disabled
-    -Dstorage_iscsi_direct=disabled -Dstorage_lvm=disabled
-    -Dstorage_mpath=disabled -Dstorage_rbd=disabled -Dstorage_scsi=disabled
-    -Dstorage_vstorage=disabled -Dstorage_zfs=disabled
-    -Dwireshark_dissector=disabled -Dsanlock=disabled -Dlibssh=disabled
-    -Dlibssh2=disabled -Dnls=disabled -Dbash_completion=disabled
-    -Dhost_validate=disabled -Dlogin_shell=disabled -Dnss=disabled
-    -Dfirewalld=disabled -Dpolkit=disabled -Dapparmor=disabled
-    -Dsecdriver_apparmor=disabled -Dsecdriver_selinux=disabled
-    -Dselinux=disabled -Dnbdkit=disabled -Dsysctl_config=disabled
-    -Dinit_script=none -Dexpensive_tests=disabled
 )
 
 "$TOP/scripts/deps.sh" build

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the workspace needs, and only those missing.
-# Usage: scripts/deps.sh [build|lab|bench|all]   (default: all)
+# Usage: scripts/deps.sh [build|lab|bench|sanitize|all]   (default: all)
 . "$(dirname "$0")/lib.sh"
 
 build_pkgs=(
@@ -17,12 +17,19 @@ lab_pkgs=(
 # Only the benchmark plots; not part of `all`, which `make test` installs.
 bench_pkgs=(python3-matplotlib)
 
+# Only sanitize.sh: clang, whose ASan runtime is linked into each test program
+# (gcc's libasan.so cannot come after the tests' LD_PRELOADed mocks), its
+# sanitizer runtimes (only recommended by clang), llvm-symbolizer for readable
+# stacks, and valgrind. Not part of `all` either.
+sanitize_pkgs=(clang libclang-rt-dev llvm valgrind)
+
 case "${1:-all}" in
     build) want=("${build_pkgs[@]}") ;;
     lab) want=("${lab_pkgs[@]}") ;;
     bench) want=("${lab_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    sanitize) want=("${build_pkgs[@]}" "${sanitize_pkgs[@]}") ;;
     all) want=("${build_pkgs[@]}" "${lab_pkgs[@]}") ;;
-    *) die "usage: $0 [build|lab|bench|all]" ;;
+    *) die "usage: $0 [build|lab|bench|sanitize|all]" ;;
 esac
 
 missing=()

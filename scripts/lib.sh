@@ -29,6 +29,33 @@ UPSTREAM_SRC=$WORK/libvirt-upstream
 UPSTREAM_INSTALL_ROOT=$WORK/install-upstream
 UPSTREAM_PREFIX=/opt/libvirt-switchover/upstream
 
+# Only what the switchover work needs: the QEMU driver behind libvirtd and the
+# modular daemons, the remote and test drivers, virsh, docs and tests. Shared by
+# build.sh and sanitize.sh; each adds its --prefix and -Drunstatedir (under the
+# prefix, or the daemon and virsh disagree on the socket path).
+LEAN_MESON_OPTIONS=(
+    --native-file="$TOP/scripts/meson-native.ini"
+    -Ddriver_qemu=enabled -Ddriver_remote=enabled -Ddriver_libvirtd=enabled
+    -Ddriver_test=enabled -Ddocs=enabled -Dtests=enabled
+    -Ddriver_bhyve=disabled -Ddriver_ch=disabled -Ddriver_esx=disabled
+    -Ddriver_hyperv=disabled -Ddriver_interface=disabled
+    -Ddriver_libxl=disabled -Ddriver_lxc=disabled -Ddriver_network=disabled
+    -Ddriver_openvz=disabled -Ddriver_secrets=disabled -Ddriver_vbox=disabled
+    -Ddriver_vmware=disabled -Ddriver_vz=disabled
+    -Dstorage_dir=disabled -Dstorage_disk=disabled -Dstorage_fs=disabled
+    -Dstorage_gluster=disabled -Dstorage_iscsi=disabled
+    -Dstorage_iscsi_direct=disabled -Dstorage_lvm=disabled
+    -Dstorage_mpath=disabled -Dstorage_rbd=disabled -Dstorage_scsi=disabled
+    -Dstorage_vstorage=disabled -Dstorage_zfs=disabled
+    -Dwireshark_dissector=disabled -Dsanlock=disabled -Dlibssh=disabled
+    -Dlibssh2=disabled -Dnls=disabled -Dbash_completion=disabled
+    -Dhost_validate=disabled -Dlogin_shell=disabled -Dnss=disabled
+    -Dfirewalld=disabled -Dpolkit=disabled -Dapparmor=disabled
+    -Dsecdriver_apparmor=disabled -Dsecdriver_selinux=disabled
+    -Dselinux=disabled -Dnbdkit=disabled -Dsysctl_config=disabled
+    -Dinit_script=none -Dexpensive_tests=disabled
+)
+
 PATCHES=$TOP/patches
 UPSTREAM_TAG=upstream-$LIBVIRT_VERSION
 
@@ -62,4 +89,13 @@ quiet() {
 
 require_root() {
     [ "$(id -u)" -eq 0 ] || die "run this as root (it installs packages and creates namespaces)"
+}
+
+# Which series a result was obtained with: the repository's commit (marked if
+# patches/ has uncommitted changes) and a hash of patches/.
+series_id() {
+    local id
+    id=$(git -C "$TOP" log -1 --format=%h 2>/dev/null || echo unknown)
+    git -C "$TOP" diff --quiet HEAD -- patches 2>/dev/null || id="$id+uncommitted patches/"
+    echo "$id, patches/ sha256 $(cat "$PATCHES"/series "$PATCHES"/*.patch | sha256sum | cut -c1-12)"
 }

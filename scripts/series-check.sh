@@ -4,12 +4,14 @@
 # in turn, build it incrementally in work/libvirt/build (ccache makes going
 # back and forth cheap) and run `meson test`; then return to where the tree
 # was. Prints "PASS <patch>" / "FAIL <patch>: <why>" and "N passed, N failed".
-# A commit whose tree already passed with the same build script is not redone.
+# A commit whose tree already passed with the same build script and meson
+# options is not redone.
 . "$(dirname "$0")/lib.sh"
 
 passed_db=$WORK/series-check.passed
 touch "$passed_db"
-build_key=$(sha256sum "$TOP/scripts/build.sh" | cut -c1-16)
+build_key=$({ cat "$TOP/scripts/build.sh"; printf '%s\n' "${LEAN_MESON_OPTIONS[@]}"; } |
+    sha256sum | cut -c1-16)
 
 git_src() { git -C "$SRC" "$@"; }
 

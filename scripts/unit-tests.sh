@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Run libvirt's own test suite (`meson test`, syntax-check included) in
-# work/libvirt/build and print "N passed, N failed, N skipped" from meson's
-# summary.
+# work/libvirt/build, or in the build directory given (sanitize.sh's), and
+# print "N passed, N failed, N skipped" from meson's summary.
 . "$(dirname "$0")/lib.sh"
+
+build=${1:-$BUILD}
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 # meson exits non-zero on failures; the summary below is what counts.
-meson test -C "$BUILD" --no-rebuild --print-errorlogs \
+meson test -C "$build" --no-rebuild --print-errorlogs \
     --num-processes "$(nproc)" >"$out" 2>&1 || true
 
 count() { awk -v k="$1:" '$0 ~ "^"k { print $NF; f=1 } END { if (!f) print 0 }' "$out" | tail -n1; }

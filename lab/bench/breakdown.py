@@ -12,7 +12,7 @@ are exact; the steps in between come from libvirt's log timestamps
   recv      libvirt read the pre-switchover event from the monitor
   woken     the migration thread saw it ("Migration paused before switchover")
   hook      'switchover begin' called (patched, armed)
-  forked    virCommandRunAsync returned (the hook's child exists)
+  started   virCommandRunAsync returned (the hook's process exists)
   result    the hook's result read
   continue  migrate-continue sent
   next      QEMU's next MIGRATION status (device), QEMU's stamp
@@ -58,8 +58,8 @@ def migrations(path):
             cur['woken'] = when
         elif 'hook' not in cur and 'op=switchover subop=begin' in msg:
             cur['hook'] = when
-        elif 'hook' in cur and 'forked' not in cur and msg.startswith('virCommandRunAsync') and 'with PID' in msg:
-            cur['forked'] = when
+        elif 'hook' in cur and 'started' not in cur and msg.startswith('virCommandRunAsync') and 'with PID' in msg:
+            cur['started'] = when
         elif 'hook' in cur and 'result' not in cur and msg.startswith('virCommandRun:') and 'Result' in msg:
             cur['result'] = when
         elif 'continue' not in cur and 'QEMU_MONITOR_SEND_MSG' in msg and 'migrate-continue' in msg:
@@ -67,7 +67,7 @@ def migrations(path):
 
 
 def main(paths):
-    steps = ('recv', 'woken', 'hook', 'forked', 'result', 'continue', 'next')
+    steps = ('recv', 'woken', 'hook', 'started', 'result', 'continue', 'next')
     print('log                      ' + ' '.join(f'{s:>8}' for s in steps))
     for path in paths:
         for mig in migrations(path):

@@ -32,8 +32,8 @@ offsets (taken just before the migration) and the destination's
                        "begin", ...), joined with "+"
   hook_prepare_ms      source log: 'switchover prepare' call to its result
   hook_begin_ms        source log: 'switchover begin' call to its result
-  hook_fork_ms         source log: 'switchover begin' call to the hook's
-                       child forked (virCommandRunAsync returned)
+  hook_start_ms        source log: 'switchover begin' call to the hook's
+                       process started (virCommandRunAsync returned)
   recv_delay_ms        QEMU's pre-switchover stamp to libvirt logging that it
                        read the event
   presw_to_continue_ms source log: pre-switchover event read to
@@ -111,7 +111,7 @@ def ms(a, b, digits=3):
 
 
 def hook_times(entries):
-    """Per switchover sub-operation: (call time, forked time, result time) of
+    """Per switchover sub-operation: (call time, started time, result time) of
     its first call, from the 'Calling hook ... op=switchover subop=X' line,
     the next 'Command result ... with PID' line of virCommandRunAsync and
     'Result' line of virCommandRun in the same thread."""
@@ -125,16 +125,16 @@ def hook_times(entries):
         calls.append(subop)
         if subop in times:
             continue
-        done = forked = None
+        done = started = None
         for t2, thread2, msg2 in entries[k + 1:]:
             if thread2 != thread:
                 continue
-            if forked is None and msg2.startswith('virCommandRunAsync') and 'with PID' in msg2:
-                forked = t2
+            if started is None and msg2.startswith('virCommandRunAsync') and 'with PID' in msg2:
+                started = t2
             if msg2.startswith('virCommandRun:') and 'Result' in msg2:
                 done = t2
                 break
-        times[subop] = (t, forked, done)
+        times[subop] = (t, started, done)
     return calls, times
 
 
@@ -198,10 +198,10 @@ def main(src_log, src_offset, dst_log, dst_offset, jobinfo_file):
     calls, times = hook_times(src)
     out['switchover_calls'] = '+'.join(calls)
     for subop in ('prepare', 'begin'):
-        call, _forked, done = times.get(subop, (None, None, None))
+        call, _started, done = times.get(subop, (None, None, None))
         out[f'hook_{subop}_ms'] = ms(call, done, 0)
-    call, forked, _done = times.get('begin', (None, None, None))
-    out['hook_fork_ms'] = ms(call, forked, 0)
+    call, started, _done = times.get('begin', (None, None, None))
+    out['hook_start_ms'] = ms(call, started, 0)
 
     cont = None
     for t, _thread, msg in src:

@@ -416,17 +416,17 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
     w('- *to continue*: event read to `migrate-continue` sent (unpatched: libvirt\'s own')
     w('  pre-switchover work, a `query-migrate`; armed: also the `begin` hook);')
     w('- *begin call*: `Calling hook ... subop=begin` to the `Result` line of that command, of which')
-    w('  *fork*: until the hook\'s child process exists (`virCommandRunAsync` returned);')
+    w('  *start*: until the hook\'s process exists (`virCommandRunAsync` returned);')
     w('- *to next*: `migrate-continue` sent to QEMU\'s stamp of its next status;')
     w('- *prepare call*: the `prepare` call, off the critical path, for comparison.')
     w('')
-    w('| variant | switchover calls seen | read | to continue | begin call | fork | to next | prepare call |')
+    w('| variant | switchover calls seen | read | to continue | begin call | start | to next | prepare call |')
     w('|---|---|---|---|---|---|---|---|')
     for v in variants:
         calls = Counter(r['switchover_calls'] or '-' for r in ok_rows if int(r['variant']) == v)
         calls_s = ', '.join(f'{k} ({n})' for k, n in calls.most_common())
         cells = []
-        for metric in ('recv_delay_ms', 'presw_to_continue_ms', 'hook_begin_ms', 'hook_fork_ms',
+        for metric in ('recv_delay_ms', 'presw_to_continue_ms', 'hook_begin_ms', 'hook_start_ms',
                        'continue_to_next_ms', 'hook_prepare_ms'):
             x = samples(rows, v, metric)
             cells.append(fmt(sum(x) / len(x), 1) if x else '-')
@@ -437,7 +437,8 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
         w('**Starting a process on this machine, outside libvirt** (`lab/bench/spawncost.c`, 200 runs')
         w(f'each, after the rounds, at a load average of {spawn["load"]}): the hook programs started with a hook\'s arguments and waited')
         w('for, from a process the size of the source libvirtd (' + spawn['size'] + ') and from a small one,')
-        w('by `fork()` + `exec` (what libvirt does) and by `posix_spawn()`. Median / p90 in ms:')
+        w('by `fork()` + `exec` (how libvirt 11.3.0 starts every command) and by `posix_spawn()`')
+        w('(how the series starts commands that need no set-up, hooks included). Median / p90 in ms:')
         w('')
         w('| hook program | started from | fork + exec + wait | of which fork() | posix_spawn + wait |')
         w('|---|---|---|---|---|')
@@ -528,13 +529,13 @@ def findings(out_dir, rows, variants):
         if 4 in med:
             d4, lo4, hi4 = delta(4)
             w(f'  The static no-op (variant 4) adds {d4:+.2f} ms [{lo4:+.2f}, {hi4:+.2f}]: the shell accounts')
-            w(f'  for about {d3 - d4:.1f} ms; most of the cost is libvirt starting a process at all (fork of')
-            w('  the daemon, exec, waiting for the exit), on the critical path.')
+            w(f'  for about {d3 - d4:.1f} ms; the rest is libvirt starting a process at all (`posix_spawn`,')
+            w('  exec, feeding it the domain XML, waiting for its exit), on the critical path.')
         b = samples(rows, 3, 'hook_begin_ms')
-        f = samples(rows, 3, 'hook_fork_ms')
+        f = samples(rows, 3, 'hook_start_ms')
         if b and f:
             w(f'  In the source log the `begin` call of variant 3 takes {sum(b) / len(b):.1f} ms (mean over')
-            w(f'  ms-resolution stamps), {sum(f) / len(f):.1f} ms of it until the fork of libvirtd returned,')
+            w(f'  ms-resolution stamps), {sum(f) / len(f):.1f} ms of it until the hook\'s process existed,')
             w('  the rest until the hook\'s exit was reaped (see "Where the time goes").')
         spawn = spawn_costs(out_dir)
         if spawn:
@@ -559,7 +560,8 @@ def findings(out_dir, rows, variants):
                 w(f'  takes {big[0][2].split(" / ")[0]} ms (median) by fork + exec from a process the size of')
                 w(f'  libvirtd ({spawn["size"]}), {big[0][4].split(" / ")[0]} ms by `posix_spawn()`, and')
                 w(f'  {small[0][2].split(" / ")[0]} ms by fork + exec from a small process: the fork of a large')
-                w('  multi-threaded process (and the exec that undoes it) is most of the cost. The cheapest way')
+                w('  multi-threaded process (and the exec that undoes it) is what the series avoids by starting')
+                w('  hooks with `posix_spawn()` (patch 0002). The cheapest way')
                 w(f'  measured, {cheapest[1]}, takes {cheapest[0]:.2f} ms: '
                   + ('even that is above the 0.5 ms target on this machine.' if cheapest[0] > TARGET_GAP_MS
                      else 'only that kind of start comes within the 0.5 ms target on this machine.'))
@@ -604,7 +606,7 @@ def noise_section(rows, meta):
     w('  itself a virtual machine (Firecracker, kernel `-fc`); likely a thread waking on an idle vCPU')
     w('  waits for the host to schedule that vCPU.')
     w('- **2 cores, background load**: anything else running (builds, the e2e tests of another user of')
-    w('  the lab) competes with the daemons, QEMU and the hook\'s fork/exec; the load column of the CSV')
+    w('  the lab) competes with the daemons, QEMU and the hook processes; the load column of the CSV')
     w('  and the "This run" section say how busy the machine was. Variants are interleaved within each')
     w('  round so that load drifts affect all of them alike, but single samples (and p90s) still carry')
     w('  whatever the scheduler did at that moment.')

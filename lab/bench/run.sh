@@ -102,12 +102,6 @@ gcc -O2 -Wall -Werror -pthread -o "$OUT/spawncost" "$BENCH_DIR/spawncost.c" ||
     die "cannot build lab/bench/spawncost.c"
 
 # What was measured, for the report.
-patched_id() {
-    local id
-    id=$(git -C "$TOP" log -1 --format=%h 2>/dev/null || echo unknown)
-    git -C "$TOP" diff --quiet HEAD -- patches 2>/dev/null || id="$id+uncommitted patches/"
-    echo "$id, patches/ sha256 $(cat "$PATCHES"/series "$PATCHES"/*.patch | sha256sum | cut -c1-12)"
-}
 {
     echo "started=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "rounds=$ROUNDS"
@@ -122,7 +116,7 @@ patched_id() {
     echo "kernel=$(uname -r)"
     echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
-    echo "patched=$(patched_id)"
+    echo "patched=$(series_id)"
     echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/meta.env"
 
@@ -211,7 +205,7 @@ set_hooks() {
 CSV_FIELDS=(round variant label direction ok gap_ms next_status stop_to_resume_ms
     libvirt_downtime_ms libvirt_downtime_net_ms qemu_downtime_ms libvirt_total_ms
     qemu_total_ms qemu_setup_ms wall_ms switchover_calls hook_prepare_ms
-    hook_begin_ms hook_fork_ms recv_delay_ms presw_to_continue_ms
+    hook_begin_ms hook_start_ms recv_delay_ms presw_to_continue_ms
     continue_to_next_ms load1 lab_run time)
 if [ ! -f "$CSV" ]; then
     (IFS=,; echo "${CSV_FIELDS[*]}") >"$CSV"
@@ -285,7 +279,7 @@ run_variant() {
 }
 
 # Resident size (MiB) and threads of the patched lab's hosta libvirtd, after
-# its migrations: the size of process the hooks are forked from.
+# its migrations: the size of the process that starts the hooks.
 daemon_size() {
     local pid
     pid=$(cat "$(lab_host_dir hosta)/var/run/libvirtd.pid" 2>/dev/null) || return 0

@@ -65,10 +65,13 @@ migrate_start() {
 }
 
 # Collect the migration: MIGRATE_RC is virsh's exit status, MIGRATE_ERROR its
-# output.
+# output, MIGRATE_END the time virsh ended (seconds since the epoch, the
+# clock of the hook's records).
 migrate_collect() {
     MIGRATE_RC=0
     wait "$MIGRATE_PID" || MIGRATE_RC=$?
+    # shellcheck disable=SC2034 # used by the scenarios
+    MIGRATE_END=$EPOCHREALTIME
     MIGRATE_ERROR=$(tr -s '\n' ' ' <"$MIGRATE_OUT")
     rm -f "$MIGRATE_OUT"
     note "migrate $MIGRATE_DESC: exit $MIGRATE_RC in $((($(date +%s%N) - MIGRATE_T0) / 1000000)) ms $MIGRATE_ERROR"
@@ -82,6 +85,24 @@ migrate_wait() {
 migrate() {
     migrate_start "$@"
     migrate_wait
+}
+
+# migrate_all SRC DST NAME...: migrate the guests from SRC to DST all at
+# once, each with a virsh of its own, and check that each went; fails if any
+# failed.
+migrate_all() {
+    local src=$1 dst=$2 name pid failed=no
+    local -a pids=()
+    shift 2
+    for name in "$@"; do
+        migrate_and_check "$src" "$dst" "$name" &
+        pids+=("$!")
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" || failed=yes
+    done
+    # The failed subshell's fail() gave the reason.
+    [ "$failed" = no ] || exit 1
 }
 
 # Start a post-copy migration of NAME from SRC to DST that cannot finish by
@@ -180,6 +201,16 @@ lab_pids_with() {
     done
 }
 
+# PIDs of HOST's processes that have VAR in their environment.
+lab_pids_with_env() {
+    local host=$1 var=$2 pid
+    for pid in $(ip netns pids "$host"); do
+        if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep "^$var=" >/dev/null; then
+            echo "$pid"
+        fi
+    done
+}
+
 # PIDs of HOST's QEMU processes running NAME (libvirt names the guest with
 # "-name guest=NAME,debug-threads=on", doubling commas in NAME).
 lab_qemu_pids() {
@@ -224,6 +255,11 @@ assert_no_qemu_event() {
     local host=$1 offset=$2 event=$3 seen
     seen=$(lab_migration_events "$host" "$offset" | grep -E -- " ($event)\$" || true)
     [ -z "$seen" ] || fail "unexpected QEMU event on $host: $(head -n 1 <<<"$seen")"
+}
+
+# Milliseconds from time FROM to time TO (seconds since the epoch).
+elapsed_ms() {
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%d\n", (b - a) * 1000 }'
 }
 
 # assert_order DESC1 TIME1 DESC2 TIME2 ...: the times (seconds since the
@@ -389,8 +425,20 @@ SWITCHOVER_TEST_REFUSAL="refused on purpose by the test hook"
 # The test hook script. Settings (KEY=VALUE):
 #   answer=TEXT   stdout for 'prepare' (default "enable"; empty: no output)
 #   fail=SUBOP    exit 1, with $SWITCHOVER_TEST_REFUSAL on stderr, on SUBOP
-#   sleep=SECONDS sleep that long in 'begin' (default 0)
+#   sleep=SECONDS sleep that long in 'begin' (default 0), in a child process
 #   probe=yes     in 'begin', record how things stand (see below)
+#   stdin=close   in 'begin', close stdin without reading the domain XML
+#                 (the "call" record then names no copy of it: "-")
+#   output=BYTES  in 'begin', print BYTES bytes on stdout, then as many on
+#                 stderr, before it exits
+#   signal=SIG    in 'begin', kill itself with signal SIG instead of exiting
+#   meet=N        in 'begin', before the sleep, wait until N 'begin' calls of
+#                 the script (of any domain) have started since it was
+#                 installed, for at most 10 s: calls that libvirt runs side by
+#                 side then overlap, however far apart their migrations
+#                 reached pre-switchover
+# The script and every process it starts carry SWITCHOVER_TEST_HOOK in their
+# environment (see switchover_hook_pids).
 # A probe records: "marker", the name of a domain it defines on the host
 # first (its Defined event shows where 'begin' started in the host's event
 # stream); "src_state" and "jobinfo", virsh domstate --reason and the job
@@ -407,11 +455,13 @@ prefix=$(printf %q "$LAB_PREFIX")
 runs=$(printf %q "$LAB_LOGS/$LAB_RUN_ID")
 records=\$prefix/var/log/$SWITCHOVER_RECORDS
 refusal=$(printf %q "$SWITCHOVER_TEST_REFUSAL")
-answer=enable fail= sleep=0 probe=no
+installed=$EPOCHREALTIME
+answer=enable fail= sleep=0 probe=no stdin=read output=0 signal= meet=0
 EOF
     for setting in "$@"; do
         case ${setting%%=*} in
-            answer | fail | sleep | probe) printf '%s=%q\n' "${setting%%=*}" "${setting#*=}" ;;
+            answer | fail | sleep | probe | stdin | output | signal | meet)
+                printf '%s=%q\n' "${setting%%=*}" "${setting#*=}" ;;
             *) die "switchover_test_hook: unknown setting '$setting'" ;;
         esac
     done
@@ -425,14 +475,20 @@ if [ "${2-}" != switchover ]; then
 fi
 
 t0=$EPOCHREALTIME
+export SWITCHOVER_TEST_HOOK=$$
 script=${0##*/}
 mkdir -p "$records"
 record() {
     local IFS=$'\t'
     echo "$*" >>"$records/calls.log"
 }
-input=$(mktemp "$records/stdin.XXXXXX")
-cat >"$input"
+if [ "$3" = begin ] && [ "$stdin" = close ]; then
+    exec <&-
+    input=-
+else
+    input=$(mktemp "$records/stdin.XXXXXX")
+    cat >"$input"
+fi
 record "$t0" call "$script" "$1" "$#" "$2" "$3" "$4" "${input##*/}"
 
 virsh() { timeout 10 "$prefix/bin/virsh" "$@" 2>&1; }
@@ -452,9 +508,31 @@ if [ "$3" = begin ] && [ "$probe" = yes ]; then
     ticks=$(grep -c $'^tick [0-9]*\r$' "$runs/${4%%.*}/serial/$1.log" 2>&1)
     record "$EPOCHREALTIME" probe "$script" "$1" dst_ticks "$ticks"
 fi
+if [ "$3" = begin ] && [ "$meet" -gt 0 ]; then
+    begun() {
+        awk -F '\t' -v since="$installed" -v script="$script" \
+            '$1 > since && $2 == "call" && $3 == script && $7 == "begin"' "$records/calls.log" | wc -l
+    }
+    deadline=$((SECONDS + 10))
+    while [ "$(begun)" -lt "$meet" ] && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.01
+    done
+fi
 [ "$3" != begin ] || sleep "$sleep"
 if [ "$3" = begin ] && [ "$probe" = yes ]; then
     record "$EPOCHREALTIME" probe "$script" "$1" serial_growth "$(($(stat -c %s "$serial") - size))"
+fi
+
+if [ "$3" = begin ]; then
+    if [ "$output" -gt 0 ]; then
+        head -c "$output" /dev/zero | tr '\0' o
+        head -c "$output" /dev/zero | tr '\0' e >&2
+    fi
+    if [ -n "$signal" ]; then
+        # No core dump: the hook's working directory is the machine's /.
+        ulimit -c 0
+        kill -s "$signal" $$
+    fi
 fi
 
 status=0
@@ -475,6 +553,28 @@ install_switchover_hook() {
     local host=$1 path=$2
     shift 2
     switchover_test_hook "$@" | lab_install_hook "$host" "$path"
+}
+
+# PIDs of HOST's qemu hook processes: hooks/qemu and hooks/qemu.d scripts,
+# and whatever the test hook started, even after the script itself is gone.
+switchover_hook_pids() {
+    {
+        lab_pids_with "$1" "$LAB_PREFIX/etc/libvirt/hooks/qemu"
+        lab_pids_with_env "$1" SWITCHOVER_TEST_HOOK
+    } | sort -nu
+}
+
+no_hook_process() { [ -z "$(switchover_hook_pids "$1")" ]; }
+
+# No qemu hook process, nor anything a test hook started, is left on HOST
+# (within a few seconds: a killed process still needs to be reaped).
+assert_no_hook_left() {
+    local host=$1 pid left=
+    lab_wait_for 5 "the hook processes to go on $host" no_hook_process "$host" && return 0
+    for pid in $(switchover_hook_pids "$host"); do
+        left+="[$pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)] "
+    done
+    fail "hook processes are left on $host: ${left:-gone meanwhile}"
 }
 
 declare -A E2E_SWITCHOVER_SINCE=()
@@ -528,6 +628,37 @@ switchover_time() {
 # The exit status SCRIPT recorded for SUBOP ("" if killed).
 switchover_status() {
     switchover_records "$1" "$2" "$3" | awk -F '\t' -v subop="$4" '!found && $2 == "exit" && $5 == subop { print $6; found = 1 }'
+}
+
+# SCRIPT's SUBOP call for VM on HOST was killed: it recorded no exit.
+assert_switchover_killed() {
+    local status
+    status=$(switchover_status "$@")
+    [ -z "$status" ] || fail "$3's switchover $4 for $2 on $1 was not killed: it exited with $status"
+}
+
+# assert_begin_failed SRC DST VM SCRIPT MARK: the migration of VM from SRC to
+# DST failed at SCRIPT's 'begin' (SRC's log since offset MARK covers it); the
+# guest survived it: it runs on SRC, nothing of it is left on DST, no hook
+# process is left on SRC, SCRIPT was called for 'prepare begin abort', and
+# 'abort' returned before the guest resumed on SRC, QEMU never having
+# completed the migration.
+assert_begin_failed() {
+    local src=$1 dst=$2 vm=$3 script=$4 mark=$5 pre
+    assert_no_hook_left "$src"
+    assert_guest_stays "$src" "$vm"
+    assert_nothing_left "$dst" "$vm"
+    assert_switchover_calls "$src" "$vm" "$script" "prepare begin abort"
+    pre=$(qemu_event_time "$src" "$mark" "MIGRATION pre-switchover")
+    assert_order \
+        "QEMU pre-switchover" "$pre" \
+        "begin called" "$(switchover_time "$src" "$vm" "$script" begin call)" \
+        "abort returned" "$(switchover_time "$src" "$vm" "$script" abort exit)" \
+        "guest resumed on the source (QEMU RESUME)" "$(qemu_event_time "$src" "$mark" RESUME "$pre")"
+    # Not "device": QEMU may pass through it when cancelled at pre-switchover
+    # (migrate_cancel wakes the paused migration before it marks it
+    # cancelling), but never completes.
+    assert_no_qemu_event "$src" "$mark" "MIGRATION completed"
 }
 
 # The value of a probe KEY recorded in 'begin'.
@@ -602,3 +733,24 @@ assert_begin_probe() {
         fail "$host reported SUSPENDED/migrated of $vm at event $suspended, begin started at event $value (events: $(lifecycle_events "$host" "$vm"))"
     note "while begin ran: console silent, source paused (migrating), job Unbounded, destination paused, SUSPENDED/migrated reported before"
 }
+
+# ---------------------------------------------------------------- faults
+
+# SCRIPT's 'begin' for VM on HOST has been called (since the records' mark).
+switchover_begin_called() {
+    switchover_records "$1" "$2" "$3" | awk -F '\t' '$2 == "call" && $7 == "begin" { found = 1 } END { exit !found }'
+}
+
+begin_or_migration_over() { switchover_begin_called "$@" || ! kill -0 "$MIGRATE_PID" 2>/dev/null; }
+
+# Wait until SCRIPT's 'begin' for VM on HOST runs, during the migration
+# started by migrate_start; fails the test if the migration ends first.
+wait_for_begin() {
+    local host=$1 vm=$2 script=$3
+    lab_wait_for 60 "begin to run" begin_or_migration_over "$host" "$vm" "$script" || true
+    switchover_begin_called "$host" "$vm" "$script" ||
+        fail "begin was not called for $vm on $host (migration: $(kill -0 "$MIGRATE_PID" 2>/dev/null && echo running || echo over))"
+}
+
+# VM's state on HOST, as `virsh domstate` prints it, is STATE.
+guest_state_is() { [ "$(lab_virsh "$1" domstate "$2" 2>/dev/null)" = "$3" ]; }

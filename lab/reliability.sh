@@ -138,7 +138,7 @@ report() {
     echo "## Sanitizers"
     echo
     echo '```'
-    sed -n '/^==> summary/,$p' "$OUT/sanitize.txt"
+    sed -n '/^sanitize: /,$p' "$OUT/sanitize.txt"
     echo '```'
 }
 

@@ -2,6 +2,10 @@
 # and exits 0: that is no failure, the migration goes on. The guest's
 # description makes its XML larger than a pipe holds (64 KiB), so that
 # libvirt is still writing it when the hook closes the pipe (EPIPE).
+#
+# Shown to catch: EPIPE on the domain XML taken for a failure (mutant
+# stdin-epipe): FAIL "migrate fsi1 ... failed: ... unable to write to child
+# input: Broken pipe".
 lab_define_guest hosta fsi1
 lab_virsh hosta desc fsi1 --live --new-desc "$(printf '%0100000d' 0)" >/dev/null
 install_switchover_hook hosta qemu stdin=close

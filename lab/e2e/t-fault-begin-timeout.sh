@@ -11,6 +11,13 @@
 # 'abort', the cancel of the migration, the destination's teardown and virsh
 # returning: 0.2-0.3 s measured here (2 cores, other lab tests around); 1.5 s
 # leaves room for a loaded machine without hiding a second timeout.
+#
+# Shown to catch: no timeout for 'begin' (mutant timeout-off): FAIL "migrate
+# fto1 hosta -> hostb () succeeded, expected it to fail"; the timeout taken
+# in ms instead of s (timeout-units): FAIL "the error ... lacks 'did not
+# finish within 30000 ms'"; the hook killed but not its process group
+# (no-group-kill): FAIL "hook processes are left on hosta: [10364: sleep 60
+# ]".
 FAULT_TIMEOUT_MARGIN_MS=${FAULT_TIMEOUT_MARGIN_MS:-1500}
 
 install_switchover_hook hosta qemu sleep=60

@@ -8,6 +8,11 @@
 # own pre-switchover), so the first 'begin' waits for a second one to start
 # (meet=2): they overlap unless libvirt holds the second back until the
 # first returned.
+#
+# Shown to catch: switchover calls serialized across domains (mutant
+# serialize: one hook call at a time): FAIL "no two begin calls overlapped
+# (ms from the first one's start: fcc4 0-9860, fcc3 9867-9995, fcc2
+# 10009-10149, fcc1 10158-10333)".
 vms=(fcc1 fcc2 fcc3 fcc4)
 install_switchover_hook hosta qemu sleep=0.1 meet=2
 for vm in "${vms[@]}"; do

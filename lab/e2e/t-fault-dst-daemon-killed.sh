@@ -4,6 +4,11 @@
 # destination: virsh's Finish call fails, the source confirms a failed
 # migration, 'abort' runs and the guest resumes on the source. Once the
 # destination's daemon is back, it tears down the half-arrived guest.
+#
+# Shown to catch: no 'abort' when the migration fails after 'begin' returned
+# (the call in qemuMigrationSrcRestoreDomainState removed): FAIL "switchover
+# calls of qemu on hosta for fdk1: 'prepare begin', expected 'prepare begin
+# abort'".
 install_switchover_hook hosta qemu sleep=2
 lab_define_guest hosta fdk1
 

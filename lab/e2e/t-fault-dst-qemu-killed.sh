@@ -3,6 +3,10 @@
 # device state and fails the migration (resuming the guest by itself: the
 # exception docs/hooks.rst names); 'abort' runs, the guest runs on the
 # source and the destination removed the domain.
+#
+# Shown to catch: the same bug (no 'abort' in
+# qemuMigrationSrcRestoreDomainState): FAIL "switchover calls of qemu on
+# hosta for fdq1: 'prepare begin', expected 'prepare begin abort'".
 install_switchover_hook hosta qemu sleep=2
 lab_define_guest hosta fdq1
 

@@ -3,6 +3,11 @@
 # a dangling symlink (20-dangling) are ignored, as libvirt ignores them for
 # every hook; 30-armed is asked, armed and called, and the migration goes on.
 # (The guest starts first: the qemu hook is called when it starts too.)
+#
+# Shown to catch: a non-executable script run anyway (mutant noexec-run):
+# FAIL "... Hook script execution failed ... 10-no-exec ... Permission
+# denied"; a dangling symlink run (dangling-run): FAIL "... 20-dangling ...
+# No such file or directory".
 lab_define_guest hosta ffi1
 switchover_test_hook | lab_install_hook hosta qemu.d/10-no-exec 0644
 ln -s missing-script "$(lab_host_dir hosta)/etc/libvirt/hooks/qemu.d/20-dangling"

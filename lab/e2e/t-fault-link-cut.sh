@@ -4,9 +4,14 @@
 # destination gone before 'begin' returns, so libvirt does not send
 # migrate-continue (QEMU would block sending into the dead connection, the
 # guest paused): the migration fails, 'abort' runs and the guest runs on the
-# source, QEMU never having left pre-switchover. With the link back, the
+# source, QEMU never having completed the migration. With the link back, the
 # destination (whose keepalive dropped the source's connection) has removed
 # the incoming domain.
+#
+# Shown to catch: no check of the destination after 'begin' (patch 0012's
+# check disabled): FAIL "timed out after 120s": migrate-continue went into
+# the dead link, QEMU blocked in the write with its monitor unresponsive
+# (migrate_cancel unanswered) and the guest paused.
 lab_set_config hosta qemu.conf 'keepalive_interval = 1' 'keepalive_count = 2'
 lab_set_config hostb libvirtd.conf 'keepalive_interval = 1' 'keepalive_count = 2'
 install_switchover_hook hosta qemu sleep=5

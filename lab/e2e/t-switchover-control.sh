@@ -2,6 +2,10 @@
 # virsh domjobinfo answers, virsh domjobabort kills the hook and cancels the
 # migration ('abort' runs, the guest goes on on the source). A hook left
 # alone until switchover_hook_timeout: t-fault-begin-timeout.sh.
+#
+# Shown to catch: the hook killed but not its process group (mutant
+# no-group-kill): FAIL "hook processes are left on hosta"; unpatched 11.3.0
+# (no 'begin' at all): FAIL.
 install_switchover_hook hosta qemu sleep=60
 lab_define_guest hosta swc1
 

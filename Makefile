@@ -42,6 +42,7 @@ soak: build
 	@lab/soak.sh
 
 reliability: build
+	@scripts/build.sh --upstream
 	@scripts/deps.sh sanitize
 	@lab/reliability.sh
 

@@ -1,29 +1,24 @@
 #!/usr/bin/env bash
 # The reliability run behind RELIABILITY.md (make reliability; as root): the
 # lab's fault scenarios (lab/e2e/t-fault-*.sh and the domjobabort scenario)
-# TRIALS times each, the soak (lab/soak.sh, ROUNDS round trips) and the
-# sanitizers (scripts/sanitize.sh), on the build in work/install. Nothing is
-# skipped when something fails: every figure goes into the report, and the
-# exit status is non-zero if anything failed.
+# TRIALS times each, the soak (lab/soak.sh, ROUNDS armed round trips) and,
+# as its baseline, the same soak on unpatched 11.3.0 without a hook, and the
+# sanitizers (scripts/sanitize.sh), on the builds in work/install and
+# work/install-upstream. Nothing is skipped when something fails: every
+# figure goes into the report, and the exit status is non-zero if anything
+# failed.
 #
 #   TRIALS=N ROUNDS=N lab/reliability.sh     (defaults 3 and 100)
+#   lab/reliability.sh --report DIR          only write the report of DIR again
 #
-# Writes work/reliability/<timestamp>/ (trial-N.txt: the PASS/FAIL lines;
-# notes/: what each scenario measured; soak.txt; sanitize.txt) and
-# regenerates RELIABILITY.md (RELIABILITY_PUBLISH=0 leaves it alone).
+# Writes work/reliability/<timestamp>/ (meta.env; trial-N.txt: the PASS/FAIL
+# lines; notes/: what each scenario measured; soak.txt, soak-baseline.txt;
+# sanitize.txt) and regenerates RELIABILITY.md (RELIABILITY_PUBLISH=0 leaves
+# it alone).
 . "$(dirname "$0")/lib.sh"
 
-TRIALS=${TRIALS:-3}
-ROUNDS=${ROUNDS:-100}
 RELIABILITY_PUBLISH=${RELIABILITY_PUBLISH:-1}
-OUT=$WORK/reliability/$(date +%Y%m%d-%H%M%S)
 REPORT=$TOP/RELIABILITY.md
-
-require_root
-[[ $TRIALS =~ ^[1-9][0-9]*$ ]] || die "TRIALS must be a positive number, got '$TRIALS'"
-mkdir -p "$OUT/notes"
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-SERIES=$(series_id)
 
 # The scenarios, by e2e name, in file order.
 scenarios=()
@@ -32,27 +27,42 @@ for file in "$LAB_DIR"/e2e/t-fault-*.sh "$LAB_DIR"/e2e/t-switchover-control.sh; 
     scenarios+=("${name#t-}")
 done
 
-failed=0
-for ((trial = 1; trial <= TRIALS; trial++)); do
-    log "trial $trial of $TRIALS: ${scenarios[*]}"
-    "$LAB_DIR/e2e/run.sh" "${scenarios[@]}" | tee "$OUT/trial-$trial.txt" || failed=1
-    # What each scenario noted (its "--- " lines), from the run's logs.
-    logs=$(sed -nE 's/.*\(log: (.*)\)$/\1/p' "$OUT/trial-$trial.txt" | head -n 1)
-    logs=${logs:+$TOP/$(dirname "$logs")}
-    [ -n "$logs" ] || logs=$(readlink -f "$LAB_LOGS/current")
-    for name in "${scenarios[@]}"; do
-        [ ! -f "$logs/e2e-$name.log" ] ||
-            sed -n 's/^--- //p' "$logs/e2e-$name.log" >"$OUT/notes/$name.trial-$trial"
+run_all() {
+    local trial logs name failed=0
+    mkdir -p "$OUT/notes"
+    {
+        echo "started='$(date -u '+%Y-%m-%d %H:%M UTC')'"
+        echo "series='$(series_id)'"
+        echo "trials=$TRIALS"
+        echo "rounds=$ROUNDS"
+    } >"$OUT/meta.env"
+    for ((trial = 1; trial <= TRIALS; trial++)); do
+        log "trial $trial of $TRIALS: ${scenarios[*]}"
+        "$LAB_DIR/e2e/run.sh" "${scenarios[@]}" | tee "$OUT/trial-$trial.txt" || failed=1
+        # What each scenario noted (its "--- " lines), from the run's logs.
+        logs=$(sed -nE 's/.*\(log: (.*)\)$/\1/p' "$OUT/trial-$trial.txt" | head -n 1)
+        logs=${logs:+$TOP/$(dirname "$logs")}
+        [ -n "$logs" ] || logs=$(readlink -f "$LAB_LOGS/current")
+        for name in "${scenarios[@]}"; do
+            [ ! -f "$logs/e2e-$name.log" ] ||
+                sed -n 's/^--- //p' "$logs/e2e-$name.log" >"$OUT/notes/$name.trial-$trial"
+        done
     done
-done
 
-log "soak: $ROUNDS round trips"
-ROUNDS=$ROUNDS "$LAB_DIR/soak.sh" >"$OUT/soak.txt" 2>"$OUT/soak.err" || failed=1
-tail -n 3 "$OUT/soak.err" >&2
+    log "soak: $ROUNDS round trips, armed"
+    ROUNDS=$ROUNDS "$LAB_DIR/soak.sh" >"$OUT/soak.txt" 2>"$OUT/soak.err" || failed=1
+    tail -n 3 "$OUT/soak.err" >&2
+    log "soak baseline: $ROUNDS round trips, unpatched 11.3.0, no hook"
+    SOAK_HOOK=none LAB_INSTALL_ROOT=$UPSTREAM_INSTALL_ROOT LAB_PREFIX=$UPSTREAM_PREFIX ROUNDS=$ROUNDS \
+        "$LAB_DIR/soak.sh" >"$OUT/soak-baseline.txt" 2>"$OUT/soak-baseline.err" || failed=1
+    tail -n 3 "$OUT/soak-baseline.err" >&2
 
-log "sanitizers"
-"$TOP/scripts/sanitize.sh" >"$OUT/sanitize.txt" 2>&1 || failed=1
-tail -n 1 "$OUT/sanitize.txt" >&2
+    log "sanitizers"
+    "$TOP/scripts/sanitize.sh" >"$OUT/sanitize.txt" 2>&1 || failed=1
+    tail -n 1 "$OUT/sanitize.txt" >&2
+    echo "finished='$(date -u '+%Y-%m-%d %H:%M UTC')'" >>"$OUT/meta.env"
+    return "$failed"
+}
 
 # ---------------------------------------------------------------- the report
 
@@ -69,16 +79,36 @@ scenario_catches() {
 }
 
 # "passed/trials" of a scenario.
+# shellcheck disable=SC2154 # trials: meta.env
 scenario_score() {
     local name=$1 pass
     pass=$(cat "$OUT"/trial-*.txt | grep -c "^PASS $name\$" || true)
-    echo "$pass/$TRIALS"
+    echo "$pass/$trials"
 }
 
 scenario_failures() {
     cat "$OUT"/trial-*.txt | sed -n "s/^FAIL $1: //p"
 }
 
+# A soak's summary, and the guest's console where it failed.
+soak_report() {
+    local title=$1 file=$2 logs host console
+    echo
+    echo "**Soak, $title:**"
+    echo
+    echo '```'
+    cat "$file" 2>/dev/null || echo "(not run)"
+    echo '```'
+    grep -q '^first failure:' "$file" 2>/dev/null || return 0
+    logs=$(sed -n 's/.*lab logs: //p' "$file")
+    for host in "${LAB_HOSTS[@]}"; do
+        console=$(grep -hE 'BUG:|Oops|invalid opcode|Kernel panic|RIP:' "$TOP/$logs/$host/serial/"*.log 2>/dev/null | head -n 4 || true)
+        [ -z "$console" ] || printf '\nThe guest console on %s:\n\n```\n%s\n```\n' "$host" "$console"
+    done
+}
+
+# shellcheck disable=SC2154 # started, finished, series, trials, rounds: meta.env
+# shellcheck disable=SC2154 # started, finished, series, trials, rounds: meta.env
 report() {
     local name failures
     echo "# Reliability: faults, load and bad hooks"
@@ -92,8 +122,8 @@ report() {
     echo
     echo "## This run"
     echo
-    echo "- $started to $(date -u '+%Y-%m-%d %H:%M UTC'); $TRIALS trials of each scenario, the soak with $ROUNDS round trips."
-    echo "- libvirt: 11.3.0 + \`patches/\` ($SERIES), QEMU $(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version //p'), $(uname -sr), $(nproc) CPUs."
+    echo "- $started to $finished; $trials trials of each scenario, the soaks with $rounds round trips."
+    echo "- libvirt: 11.3.0 + \`patches/\` ($series), QEMU $(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version //p'), $(uname -sr), $(nproc) CPUs."
     echo
     echo "## Scenarios"
     echo
@@ -131,16 +161,36 @@ report() {
     echo
     echo "## Soak"
     echo
-    echo '```'
-    cat "$OUT/soak.txt"
-    echo '```'
+    echo "The patched build with the hook armed both ways, then the same soak on unpatched 11.3.0"
+    echo "without any hook (the baseline). Where a round trip failed because the guest crashed,"
+    echo "the first lines of its console on the host it had just reached follow the summary."
+    soak_report "armed, patched" "$OUT/soak.txt"
+    soak_report "baseline: unpatched 11.3.0, no hook" "$OUT/soak-baseline.txt"
+    echo
     echo
     echo "## Sanitizers"
+    echo
+    echo "A test that fails here also on pristine 11.3.0 (\`make sanitize REV=upstream-11.3.0\`) is"
+    echo "upstream's, not the series'."
     echo
     echo '```'
     sed -n '/^sanitize: /,$p' "$OUT/sanitize.txt"
     echo '```'
 }
+
+require_root
+failed=0
+if [ "${1:-}" = --report ]; then
+    OUT=$(cd "${2:?usage: $0 --report DIR}" && pwd)
+else
+    TRIALS=${TRIALS:-3}
+    ROUNDS=${ROUNDS:-100}
+    [[ $TRIALS =~ ^[1-9][0-9]*$ ]] || die "TRIALS must be a positive number, got '$TRIALS'"
+    OUT=$WORK/reliability/$(date +%Y%m%d-%H%M%S)
+    run_all || failed=1
+fi
+# shellcheck source=/dev/null
+. "$OUT/meta.env"
 
 report >"$OUT/RELIABILITY.md"
 if [ "$RELIABILITY_PUBLISH" = 1 ]; then

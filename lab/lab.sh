@@ -27,6 +27,7 @@
 #                                   OFFSET: "<sec>.<usec> <EVENT> [<status>]"
 #   lab.sh reset                    remove all guests and qemu hooks, bring
 #                                   the link up, restore changed configs
+#                                   and TCP retries
 #
 # Environment for `up`: LAB_INSTALL_ROOT (default work/install) and
 # LAB_PREFIX (default the patched prefix) choose the libvirt build.

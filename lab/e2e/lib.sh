@@ -66,10 +66,11 @@ migrate_start() {
 
 # Collect the migration: MIGRATE_RC is virsh's exit status, MIGRATE_ERROR its
 # output, MIGRATE_END the time virsh ended (seconds since the epoch, the
-# clock of the hook's records).
+# clock of the hook's records); MIGRATE_PID is emptied.
 migrate_collect() {
     MIGRATE_RC=0
     wait "$MIGRATE_PID" || MIGRATE_RC=$?
+    MIGRATE_PID=
     # shellcheck disable=SC2034 # used by the scenarios
     MIGRATE_END=$EPOCHREALTIME
     MIGRATE_ERROR=$(tr -s '\n' ' ' <"$MIGRATE_OUT")
@@ -241,13 +242,47 @@ assert_log_warning() {
 # regular expression EVENT in full (e.g. "STOP", "MIGRATION (device|completed)")
 # and comes after time AFTER (default 0). Fails the test if there is none.
 qemu_event_time() {
-    local host=$1 offset=$2 event=$3 after=${4:-0} time
-    time=$(lab_migration_events "$host" "$offset" |
+    local time
+    time=$(qemu_event_find "$@")
+    [ -n "$time" ] || fail "no QEMU event '$3' on $1 (after ${4:-0})"
+    echo "$time"
+}
+
+# The same, but prints nothing if there is no such event.
+qemu_event_find() {
+    local host=$1 offset=$2 event=$3 after=${4:-0}
+    lab_migration_events "$host" "$offset" |
         awk -v re="^($event)\$" -v after="$after" '
             { t = $1; sub(/^[^ ]+ /, "") }
-            !found && t > after && $0 ~ re { print t; found = 1 }')
-    [ -n "$time" ] || fail "no QEMU event '$event' on $host (after $after)"
-    echo "$time"
+            !found && t > after && $0 ~ re { print t; found = 1 }'
+}
+
+# Milliseconds from time A to time B, to a tenth ("?" without A or B).
+ms_between() {
+    if [ -z "$1" ] || [ -z "$2" ]; then
+        echo "?"
+    else
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+    fi
+}
+
+# Time A is before time B (seconds since the epoch).
+time_before() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+# The time (seconds since the epoch, from the log's milliseconds) HOST's
+# libvirtd first sent QEMU a command matching the regex CMD after time
+# AFTER, reading its log from offset OFFSET on: how libvirt itself made a
+# guest run ("cont|migrate_cancel"). Empty if it did not.
+libvirt_command_time() {
+    local host=$1 offset=$2 cmd=$3 after=$4 stamp
+    while read -r stamp; do
+        stamp=$(date -d "$stamp" +%s.%N) || continue
+        if time_before "$after" "$stamp"; then
+            echo "$stamp"
+            return 0
+        fi
+    done < <(tail -c "+$((offset + 1))" "$(lab_daemon_log "$host")" |
+        grep -E "QEMU_MONITOR_SEND_MSG: .*\"execute\":\"($cmd)\"" | cut -c1-28)
 }
 
 # Fail unless HOST's log since OFFSET lacks QEMU events matching EVENT.
@@ -280,7 +315,7 @@ assert_order() {
     done
     note "order: $line"
     for ((i = 1; i < ${#times[@]}; i++)); do
-        awk -v a="${times[$i - 1]}" -v b="${times[$i]}" 'BEGIN { exit !(a < b) }' ||
+        time_before "${times[$i - 1]}" "${times[$i]}" ||
             fail "'${descs[$i - 1]}' is not before '${descs[$i]}': $line"
     done
 }
@@ -437,8 +472,25 @@ SWITCHOVER_TEST_REFUSAL="refused on purpose by the test hook"
 #                 installed, for at most 10 s: calls that libvirt runs side by
 #                 side then overlap, however far apart their migrations
 #                 reached pre-switchover
-# The script and every process it starts carry SWITCHOVER_TEST_HOOK in their
-# environment (see switchover_hook_pids).
+#   after=CMD     a fault once 'begin' returned: 'begin' starts a helper,
+#                 detached (a session of its own, stdio on after-<vm>.log in
+#                 the records directory), and waits until it watches; after
+#                 a successful 'begin', the helper waits until libvirtd
+#                 reaped the script ('begin' returned as libvirt sees it:
+#                 record "returned", 1-3 ms after the "exit" record), then
+#                 for after_event, then after_ms, and runs CMD (eval, in the
+#                 source host's namespaces: records "fault" just before,
+#                 "done <status>" after); after a 'begin' that failed or was
+#                 killed, it records "no-fault" and runs nothing. See
+#                 fault_* for commands.
+#   after_ms=MS   the helper's delay in milliseconds (default 0)
+#   after_event=HOST:TEXT
+#                 the helper first waits until HOST's libvirtd.log shows TEXT
+#                 (a QEMU event: see qemu_event_text) after 'begin' (within
+#                 a millisecond, at most 30 s; record "event", or
+#                 "event-timeout" and no fault)
+# The script and every process it starts, the 'after' helper included, carry
+# SWITCHOVER_TEST_HOOK in their environment (see switchover_hook_pids).
 # A probe records: "marker", the name of a domain it defines on the host
 # first (its Defined event shows where 'begin' started in the host's event
 # stream); "src_state" and "jobinfo", virsh domstate --reason and the job
@@ -457,15 +509,63 @@ records=\$prefix/var/log/$SWITCHOVER_RECORDS
 refusal=$(printf %q "$SWITCHOVER_TEST_REFUSAL")
 installed=$EPOCHREALTIME
 answer=enable fail= sleep=0 probe=no stdin=read output=0 signal= meet=0
+after= after_ms=0 after_event=
 EOF
     for setting in "$@"; do
         case ${setting%%=*} in
-            answer | fail | sleep | probe | stdin | output | signal | meet)
+            answer | fail | sleep | probe | stdin | output | signal | meet | after | after_ms | after_event)
                 printf '%s=%q\n' "${setting%%=*}" "${setting#*=}" ;;
             *) die "switchover_test_hook: unknown setting '$setting'" ;;
         esac
     done
     cat <<'EOF'
+
+record() {
+    local IFS=$'\t'
+    echo "$*" >>"$records/calls.log"
+}
+
+# The 'after' helper (after=), started by 'begin': --after HOOK_PID VM SCRIPT.
+# The script creates the file $records/after-<vm>.ok just before it exits
+# after a successful 'begin'.
+if [ "${1-}" = --after ]; then
+    hook=$2 vm=$3 script=$4
+    ok=$records/after-$vm.ok
+    if [ -n "$after_event" ]; then
+        log=$runs/${after_event%%:*}/libvirtd.log
+        offset=$(stat -c %s "$log")
+    fi
+    # The script waits for this file before it exits; libvirtd reaps it
+    # within a millisecond or two: spin (builtins only), then poll.
+    : >"$records/after-$vm.ready"
+    spins=0
+    while [ -e "/proc/$hook" ]; do
+        spins=$((spins + 1))
+        [ "$spins" -lt 5000 ] || sleep 0.001
+    done
+    if [ ! -e "$ok" ]; then
+        record "$EPOCHREALTIME" after "$script" "$vm" no-fault
+        exit 0
+    fi
+    rm -f "$ok"
+    record "$EPOCHREALTIME" after "$script" "$vm" returned
+    # tail -f wakes up on each write to the log (inotify): the event is seen
+    # within a millisecond.
+    if [ -n "$after_event" ]; then
+        if ! timeout 30 grep -m 1 -qF -- "${after_event#*:}" \
+            < <(tail -c "+$((offset + 1))" -f --pid=$$ "$log"); then
+            record "$EPOCHREALTIME" after "$script" "$vm" event-timeout
+            exit 1
+        fi
+        record "$EPOCHREALTIME" after "$script" "$vm" event
+    fi
+    [ "$after_ms" -eq 0 ] || sleep "$((after_ms / 1000)).$(printf %03d $((after_ms % 1000)))"
+    record "$EPOCHREALTIME" after "$script" "$vm" fault
+    status=0
+    eval "$after" || status=$?
+    record "$EPOCHREALTIME" after "$script" "$vm" "done" "$status"
+    exit 0
+fi
 
 # Any other call: no output (the 'migrate' call's output would replace the
 # domain XML), success.
@@ -478,10 +578,6 @@ t0=$EPOCHREALTIME
 export SWITCHOVER_TEST_HOOK=$$
 script=${0##*/}
 mkdir -p "$records"
-record() {
-    local IFS=$'\t'
-    echo "$*" >>"$records/calls.log"
-}
 if [ "$3" = begin ] && [ "$stdin" = close ]; then
     exec <&-
     input=-
@@ -490,6 +586,10 @@ else
     cat >"$input"
 fi
 record "$t0" call "$script" "$1" "$#" "$2" "$3" "$4" "${input##*/}"
+if [ "$3" = begin ] && [ -n "$after" ]; then
+    rm -f "$records/after-$1.ok" "$records/after-$1.ready"
+    setsid -f "$0" --after "$$" "$1" "$script" </dev/null >>"$records/after-$1.log" 2>&1
+fi
 
 virsh() { timeout 10 "$prefix/bin/virsh" "$@" 2>&1; }
 if [ "$3" = begin ] && [ "$probe" = yes ]; then
@@ -542,7 +642,15 @@ if [ "$3" = "$fail" ]; then
 elif [ "$3" = prepare ] && [ -n "$answer" ]; then
     echo "$answer"
 fi
+if [ "$3" = begin ] && [ -n "$after" ]; then
+    # The helper watches the script from now on (for at most 2 s).
+    deadline=$((SECONDS + 2))
+    while [ ! -e "$records/after-$1.ready" ] && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.001
+    done
+fi
 record "$EPOCHREALTIME" exit "$script" "$1" "$3" "$status"
+[ "$3" != begin ] || [ -z "$after" ] || [ "$status" != 0 ] || : >"$records/after-$1.ok"
 exit "$status"
 EOF
 }
@@ -754,3 +862,253 @@ wait_for_begin() {
 
 # VM's state on HOST, as `virsh domstate` prints it, is STATE.
 guest_state_is() { [ "$(lab_virsh "$1" domstate "$2" 2>/dev/null)" = "$3" ]; }
+
+# ---------------------------------------------------------------- faults after 'begin' returned
+#
+# The test hook's after= setting (see switchover_test_hook) runs a fault at a
+# chosen point once 'begin' returned; the fault_* functions print commands
+# for it. after_begin_trial runs one such migration and checks the
+# guarantees S1-S4 of the switchover hook once the hosts are back.
+
+# The command that sends SIGNAL (default KILL) to HOST's libvirtd.
+fault_kill_daemon() {
+    # shellcheck disable=SC2016 # expanded by the helper
+    printf 'kill -s %s "$(<%q)"\n' "${2:-KILL}" "$(lab_host_dir "$1")/var/run/libvirtd.pid"
+}
+
+# The command that takes the source's end of the link between the hosts down
+# (the helper runs in the source host's namespaces). With HOST, HOST's
+# libvirtd is stopped (SIGSTOP) meanwhile: what it is about to send, e.g.
+# an answer, goes into the dead link (ip takes milliseconds to start).
+fault_link_down() {
+    if [ $# -eq 0 ]; then
+        echo "ip link set eth0 down"
+    else
+        fault_kill_daemon "$1" STOP
+        echo "ip link set eth0 down"
+        fault_kill_daemon "$1" CONT
+    fi
+}
+
+# Bring HOST's end of the link between the hosts up again.
+link_up() { ip -n "$1" link set eth0 up; }
+
+# The command that has the virsh shell of virsh_shell_start run ARGS.
+fault_virsh_shell() { printf 'echo %q >%q\n' "$*" "$VIRSH_SHELL_FIFO"; }
+
+# virsh_shell_start HOST: a virsh shell on HOST, connected already, that
+# reads commands from the FIFO VIRSH_SHELL_FIFO: a command written there
+# (fault_virsh_shell) reaches the daemon in about a millisecond, without
+# virsh's start-up and connection. virsh_shell_stop ends it.
+virsh_shell_start() {
+    VIRSH_SHELL_DIR=$(mktemp -d "$(lab_log_dir "$1")/virsh-shell.XXXXXX")
+    VIRSH_SHELL_FIFO=$VIRSH_SHELL_DIR/in
+    mkfifo "$VIRSH_SHELL_FIFO"
+    # Read-write: opening does not wait for virsh, which never sees EOF.
+    exec {VIRSH_SHELL_FD}<>"$VIRSH_SHELL_FIFO"
+    # Line-buffered: its answers show as they come.
+    # Without the lab lock (fd 9), should it outlive the test
+    lab_exec "$1" stdbuf -oL virsh -q -c qemu:///system \
+        <&"$VIRSH_SHELL_FD" >"$VIRSH_SHELL_DIR/out" 2>"$VIRSH_SHELL_DIR/err" 9>&- &
+    VIRSH_SHELL_PID=$!
+    E2E_BACKGROUND+=("$!")
+    trap e2e_stop_background EXIT
+    # It echoes each command line after a prompt: "virsh # echo connected".
+    echo "echo connected" >&"$VIRSH_SHELL_FD"
+    lab_wait_for 10 "the virsh shell on $1" grep -q '^connected' "$VIRSH_SHELL_DIR/out" ||
+        fail "the virsh shell on $1 does not answer: $(cat "$VIRSH_SHELL_DIR/err")"
+}
+
+# End the virsh shell: VIRSH_SHELL_ERR holds what it printed on stderr (its
+# errors), in one line.
+virsh_shell_stop() {
+    echo quit >&"$VIRSH_SHELL_FD"
+    wait "$VIRSH_SHELL_PID" || true
+    exec {VIRSH_SHELL_FD}>&-
+    # shellcheck disable=SC2034 # used by the scenarios
+    VIRSH_SHELL_ERR=$(tr -s '\n' ' ' <"$VIRSH_SHELL_DIR/err")
+}
+
+# The text of a QEMU event in a daemon's log, for after_event: EVENT, or
+# MIGRATION with STATUS.
+qemu_event_text() {
+    if [ $# -gt 1 ]; then
+        printf '"event": "%s", "data": {"status": "%s"}' "$1" "$2"
+    else
+        printf '"event": "%s"}' "$1"
+    fi
+}
+
+# The time of the after helper's first record WHAT (returned, event, fault,
+# done, no-fault, event-timeout) for VM on HOST by SCRIPT; nothing if
+# none.
+switchover_after_time() {
+    switchover_records "$1" "$2" "$3" | awk -F '\t' -v what="$4" '!found && $2 == "after" && $5 == what { print $1; found = 1 }'
+}
+
+switchover_after_over() {
+    [ -n "$(switchover_after_time "$@" "done")$(switchover_after_time "$@" event-timeout)$(switchover_after_time "$@" no-fault)" ] ||
+        { ! kill -0 "$MIGRATE_PID" 2>/dev/null && ! switchover_begin_called "$@"; }
+}
+
+# Wait until the after helper of SCRIPT's 'begin' for VM on HOST ran its
+# fault, during the migration started by migrate_start; fails if it did not.
+switchover_after_wait() {
+    local host=$1 vm=$2 script=$3
+    lab_wait_for 60 "the fault after begin" switchover_after_over "$host" "$vm" "$script" || true
+    [ -n "$(switchover_after_time "$host" "$vm" "$script" "done")" ] && return 0
+    [ -z "$(switchover_after_time "$host" "$vm" "$script" event-timeout)" ] ||
+        fail "the fault after begin did not happen: no QEMU event like '$AFTER_EVENT' within 30 s"
+    [ -z "$(switchover_after_time "$host" "$vm" "$script" no-fault)" ] ||
+        fail "the fault after begin did not happen: begin failed or was killed (calls: '$(switchover_calls "$host" "$vm" "$script")')"
+    fail "the fault after begin did not happen (calls: '$(switchover_calls "$host" "$vm" "$script")', migration: $(kill -0 "$MIGRATE_PID" 2>/dev/null && echo running || echo over))"
+}
+
+# The phase of VM's migration job in HOST's status XML ("none" if none): what
+# a restarted daemon finds.
+saved_job_phase() {
+    local phase
+    phase=$(sed -n "s/.*<job [^>]*phase='\([^']*\)'.*/\1/p" \
+        "$(lab_host_dir "$1")/var/run/libvirt/qemu/$2.xml" 2>/dev/null | head -n 1)
+    echo "${phase:-none}"
+}
+
+# Where VM ended: "destination" if it runs on DST and SRC has none,
+# "source" if the reverse; fails otherwise.
+guest_settled_on() {
+    local src=$1 dst=$2 vm=$3
+    if guest_state_is "$dst" "$vm" running && ! lab_virsh "$src" dominfo "$vm" >/dev/null 2>&1; then
+        echo destination
+    elif guest_state_is "$src" "$vm" running && ! lab_virsh "$dst" dominfo "$vm" >/dev/null 2>&1; then
+        echo source
+    else
+        return 1
+    fi
+}
+
+guest_state_or_absent() { lab_virsh "$1" domstate --reason "$2" 2>/dev/null || echo absent; }
+
+# assert_switchover_outcome SRC DST VM SCRIPT MARK_SRC MARK_DST: the
+# guarantees of the switchover hook for the migration of VM from SRC to DST
+# in which SCRIPT's 'begin' was called (the hosts' logs since offsets
+# MARK_SRC and MARK_DST cover it), within E2E_SETTLE_TIMEOUT s:
+# - S1: VM runs on exactly one host and nothing of it is left on the other;
+#   on the destination its counter continued from the source's and the
+#   source never resumed it; on the source it goes on ticking and the
+#   destination never ran it (no tick, no RESUME there);
+# - S2, S4: on the destination, SCRIPT's calls were 'prepare begin end';
+# - S3, S4: on the source, 'prepare begin abort', and 'abort' returned before
+#   libvirt made the guest run (its first 'cont' or 'migrate_cancel' after
+#   pre-switchover), unless QEMU resumed it by itself: a RESUME before any
+#   such command, or no RESUME at all in the source's log (it happened while
+#   the source daemon was dead); then 'abort' just has to come.
+# SWITCHOVER_OUTCOME says which case it was.
+assert_switchover_outcome() {
+    local src=$1 dst=$2 vm=$3 script=$4 mark_src=$5 mark_dst=$6 where pre resume made_run
+    lab_wait_for "${E2E_SETTLE_TIMEOUT:-20}" "$vm to run on one host" guest_settled_on "$src" "$dst" "$vm" ||
+        fail "S1: $vm is '$(guest_state_or_absent "$src" "$vm")' on $src and '$(guest_state_or_absent "$dst" "$vm")' on $dst (calls: '$(switchover_calls "$src" "$vm" "$script")')"
+    where=$(guest_settled_on "$src" "$dst" "$vm")
+    assert_no_hook_left "$src"
+    pre=$(qemu_event_time "$src" "$mark_src" "MIGRATION pre-switchover")
+    resume=$(qemu_event_find "$src" "$mark_src" RESUME "$pre")
+    if [ "$where" = destination ]; then
+        assert_nothing_left "$src" "$vm"
+        [ -z "$resume" ] ||
+            fail "S1: $vm ended on $dst but QEMU resumed it on $src too (+$(elapsed_ms "$pre" "$resume") ms after pre-switchover)"
+        assert_ticks_continue "$src" "$dst" "$vm"
+        assert_switchover_calls "$src" "$vm" "$script" "prepare begin end"
+        SWITCHOVER_OUTCOME="on the destination, 'end'"
+        return 0
+    fi
+    assert_guest_stays "$src" "$vm"
+    assert_nothing_left "$dst" "$vm"
+    [ "$(lab_ticks "$dst" "$vm")" = 0 ] ||
+        fail "S1: $vm ended on $src, but it ticked on $dst up to $(lab_ticks "$dst" "$vm")"
+    [ -z "$(qemu_event_find "$dst" "$mark_dst" RESUME)" ] ||
+        fail "S1: $vm ended on $src, but QEMU resumed it on $dst"
+    assert_switchover_calls "$src" "$vm" "$script" "prepare begin abort"
+    # S3: 'abort' returned before libvirt made the guest run again (its
+    # 'cont', or the 'migrate_cancel' on which QEMU resumes it). QEMU may
+    # have resumed it by itself before (a migration failure it detected,
+    # possibly while the daemon was dead): then 'abort' just has to come.
+    made_run=$(libvirt_command_time "$src" "$mark_src" "cont|migrate_cancel" "$pre")
+    if [ -z "$resume" ]; then
+        SWITCHOVER_OUTCOME="on the source, QEMU resumed while the daemon was dead, then 'abort'"
+    elif [ -z "$made_run" ] || time_before "$resume" "$made_run"; then
+        SWITCHOVER_OUTCOME="on the source, QEMU resumed by itself, then 'abort'"
+    else
+        # The log has milliseconds: the command went within 1 ms after
+        assert_order \
+            "begin returned" "$(switchover_time "$src" "$vm" "$script" begin exit)" \
+            "abort returned" "$(switchover_time "$src" "$vm" "$script" abort exit)" \
+            "libvirt's cont or migrate_cancel (+1 ms)" "$(awk -v t="$made_run" 'BEGIN { printf "%.6f", t + 0.001 }')"
+        SWITCHOVER_OUTCOME="on the source, 'abort' before libvirt resumed it"
+    fi
+    note "$SWITCHOVER_OUTCOME"
+}
+
+# after_begin_trial SRC DST VM "MIGRATE_ARGS" "RECOVER" SETTING...: one
+# migration of a fresh guest VM from SRC to DST (virsh migrate --live
+# MIGRATE_ARGS) with a fault once 'begin' returned: installs the test hook on
+# SRC with SETTINGs (after=..., see switchover_test_hook), waits for its
+# fault, runs RECOVER at once (a command, split into words, e.g.
+# "lab_restart_host hosta KILL"; ":" for none; it may collect virsh itself,
+# migrate_collect), collects virsh and checks S1-S4
+# (assert_switchover_outcome). Notes the outcome, with where the fault hit:
+# milliseconds after the hook's 'begin' exit record (and when libvirtd
+# reaped the script) and the job phase in SRC's status XML after the
+# fault; then removes the guest. TRIAL_OUTCOME holds that
+# line, E2E_TRIAL_OUTCOMES collects them. A trial not selected (see
+# trial_selected) is skipped, with TRIAL_OUTCOME empty.
+after_begin_trial() {
+    local src=$1 dst=$2 vm=$3 recover=$5 mark_src mark_dst phase exited returned fault setting
+    local -a margs
+    TRIAL_OUTCOME=
+    trial_selected "$vm" || return 0
+    read -r -a margs <<<"$4"
+    shift 5
+    AFTER_EVENT=
+    for setting in "$@"; do
+        [ "${setting%%=*}" != after_event ] || AFTER_EVENT=${setting#*=}
+    done
+    install_switchover_hook "$src" qemu "$@"
+    lab_define_guest "$src" "$vm"
+    mark_src=$(lab_log_mark "$src")
+    mark_dst=$(lab_log_mark "$dst")
+    migrate_start "$src" "$dst" "$vm" "${margs[@]}"
+    switchover_after_wait "$src" "$vm" qemu
+    phase=$(saved_job_phase "$src" "$vm")
+    exited=$(switchover_time "$src" "$vm" qemu begin exit)
+    returned=$(switchover_after_time "$src" "$vm" qemu returned)
+    fault=$(switchover_after_time "$src" "$vm" qemu fault)
+    TRIAL_OUTCOME="$vm: fault +$(ms_between "$exited" "$fault") ms after begin's exit record (reaped +$(ms_between "$exited" "$returned") ms; ${AFTER_EVENT:+after $AFTER_EVENT, }$src phase $phase)"
+    note "trial $TRIAL_OUTCOME"
+    read -r -a margs <<<"$recover"
+    "${margs[@]}"
+    [ -z "$MIGRATE_PID" ] || migrate_collect
+    TRIAL_OUTCOME+=", virsh exit $MIGRATE_RC"
+    assert_switchover_outcome "$src" "$dst" "$vm" qemu "$mark_src" "$mark_dst"
+    TRIAL_OUTCOME+=": $SWITCHOVER_OUTCOME"
+    E2E_TRIAL_OUTCOMES+=("$TRIAL_OUTCOME")
+    # The next trial's guest gets the CPUs (TCG).
+    lab_remove_guest "$src" "$vm"
+    lab_remove_guest "$dst" "$vm"
+}
+
+E2E_TRIAL_OUTCOMES=()
+
+# Whether the trial of guest VM runs: always, unless E2E_ONLY_TRIALS (guest
+# names, space-separated: to look at a few trials of a scenario) lacks it.
+trial_selected() {
+    [ -z "${E2E_ONLY_TRIALS:-}" ] || [[ " $E2E_ONLY_TRIALS " == *" $1 "* ]] && return 0
+    note "trial $1 skipped (E2E_ONLY_TRIALS)"
+    return 1
+}
+
+# Note every trial's outcome, one a line, at the end of the test's log.
+note_trial_outcomes() {
+    local line
+    for line in "${E2E_TRIAL_OUTCOMES[@]}"; do
+        note "outcome $line"
+    done
+}

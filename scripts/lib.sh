@@ -56,6 +56,11 @@ LEAN_MESON_OPTIONS=(
     -Dinit_script=none -Dexpensive_tests=disabled
 )
 
+# QEMU 10.0 from bookworm-backports, unpacked (never installed) for the lab
+# hosts that run it; see scripts/fetch-qemu.sh.
+QEMU10_ROOT=$WORK/qemu-10.0
+QEMU10_PACKAGES=(qemu-system-x86 qemu-system-common qemu-system-data qemu-utils seabios)
+
 PATCHES=$TOP/patches
 UPSTREAM_TAG=upstream-$LIBVIRT_VERSION
 

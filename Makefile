@@ -13,13 +13,18 @@
 #                 for the pristine tarball); slow, so not part of `make test`
 #   make reliability  the fault scenarios TRIALS times (default 3), the soak
 #                 and the sanitizers, written up in RELIABILITY.md (~40 min)
+#   make deb      Debian 13 (trixie) packages: Debian's 11.3.0-3+deb13u3
+#                 packaging + the series, built with Debian's test suite in a
+#                 trixie root made by mmdebstrap (work/deb/; 30-60 min)
+#   make deb-test install work/deb's packages in a trixie root with trixie's
+#                 QEMU 10.0 and check them (qemu.conf, augeas lens, daemons)
 #   make build    import patches/ into work/libvirt if needed, build, install
 #   make import   recreate work/libvirt from the tarball + patches/ (FORCE=1
 #                 drops work-tree commits that were not exported)
 #   make export   write work/libvirt's commits back into patches/
 #   make clean    remove work/ (keeps the downloaded tarball and ccache)
 
-.PHONY: all setup build test demo bench soak sanitize reliability import export clean
+.PHONY: all setup build test demo bench soak sanitize reliability deb deb-test import export clean
 
 all: build
 
@@ -50,6 +55,12 @@ sanitize:
 	@scripts/deps.sh sanitize
 	@scripts/worktree.sh sync
 	@scripts/sanitize.sh $(REV)
+
+deb:
+	@scripts/deb.sh
+
+deb-test:
+	@scripts/deb-test.sh
 
 import:
 	@scripts/worktree.sh import $(if $(FORCE),--force)

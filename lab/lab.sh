@@ -3,7 +3,10 @@
 #
 #   lab.sh up                       (re)start the lab: hosta and hostb
 #   lab.sh down                     stop everything, remove namespaces
-#   lab.sh status                   show whether the lab is up, and its guests
+#   lab.sh status                   show whether the lab is up, the QEMU each
+#                                   host runs, and its guests
+#   lab.sh set-qemu HOST VERSION    make HOST (no guests) run QEMU VERSION
+#                                   (7.2 or 10.0): restarts its daemon
 #   lab.sh virsh HOST ARGS...       virsh -c qemu:///system ARGS on HOST
 #   lab.sh exec HOST CMD...         run CMD in HOST's namespaces
 #   lab.sh reload HOST              SIGHUP HOST's libvirtd (rescans hooks); waits
@@ -15,7 +18,7 @@
 #   lab.sh set-config HOST FILE SETTING...
 #                                   append SETTINGs to HOST's FILE (qemu.conf,
 #                                   libvirtd.conf), restart; reset undoes it
-#   lab.sh define-guest HOST NAME [disk] [persistent]
+#   lab.sh define-guest HOST NAME [disk|nbd-raw|nbd-qcow2] [persistent]
 #                                   start a fresh guest and wait until it ticks
 #   lab.sh ticks HOST NAME [first|last]
 #                                   a tick number from NAME's serial log on HOST
@@ -30,8 +33,10 @@
 #                                   and TCP retries
 #
 # Environment for `up`: LAB_INSTALL_ROOT (default work/install) and
-# LAB_PREFIX (default the patched prefix) choose the libvirt build.
-# For define-guest: LAB_GUEST_TICK_MS, LAB_GUEST_DIRTY_MIB.
+# LAB_PREFIX (default the patched prefix) choose the libvirt build;
+# LAB_QEMU (7.2 or 10.0, default 7.2) the QEMU of both hosts, LAB_QEMU_hosta
+# and LAB_QEMU_hostb that of one.
+# For define-guest: LAB_GUEST_TICK_MS, LAB_GUEST_DIRTY_MIB, LAB_GUEST_MACHINE.
 # up, down and reset wait up to LAB_LOCK_TIMEOUT (900) s for another user.
 . "$(dirname "$0")/lib.sh"
 
@@ -70,6 +75,7 @@ case $cmd in
     log-mark) with_host lab_log_mark "$@" ;;
     events) with_host lab_migration_events "$@" ;;
     reset) lab_lock && lab_load_env && lab_reset ;;
+    set-qemu) lab_check_host "${1:-}" && lab_lock && lab_load_env && lab_set_qemu "$@" ;;
     _boot) lab_boot "$@" ;; # internal: see lab_start_host
     *) usage ;;
 esac

@@ -31,6 +31,23 @@ declare -A LAB_MIGRATION_PORTS=([hosta]="49152 49215" [hostb]="49216 49279")
 LAB_GUEST_TICK_MS=${LAB_GUEST_TICK_MS:-50}
 LAB_GUEST_DIRTY_MIB=${LAB_GUEST_DIRTY_MIB:-48}
 LAB_GUEST_BOOT_TIMEOUT=${LAB_GUEST_BOOT_TIMEOUT:-120}
+# Its machine type: "pc" is the newest i440fx of the QEMU that starts it; a
+# guest that must migrate to an older QEMU needs one both know
+# (e.g. pc-i440fx-7.2).
+LAB_GUEST_MACHINE=${LAB_GUEST_MACHINE:-pc}
+
+# The QEMU each host runs: "7.2", the system's (Debian 12), or "10.0", the
+# bookworm-backports build unpacked into $QEMU10_ROOT (scripts/fetch-qemu.sh)
+# and bind-mounted over the system's QEMU paths in that host's mount
+# namespace only (lab_mount_qemu). LAB_QEMU sets both hosts (default 7.2),
+# LAB_QEMU_hosta and LAB_QEMU_hostb one each. A running lab keeps what it was
+# started with (lab.env), until `lab.sh set-qemu` switches a host.
+LAB_QEMU_VERSIONS=(7.2 10.0)
+# What 10.0 puts over the system's paths: whole directories (data, firmware,
+# modules) and the binaries of /usr/bin and /usr/lib/qemu that the system has
+# too (lab_mount_qemu).
+LAB_QEMU10_DIRS=(/usr/share/qemu /usr/share/seabios /usr/lib/x86_64-linux-gnu/qemu)
+LAB_QEMU10_BIN_DIRS=(/usr/bin /usr/lib/qemu)
 
 # What the daemons log (to <run>/<host>/libvirtd.log). QEMU's events, with
 # their microsecond timestamps, come with qemu.qemu_monitor (at level 1).
@@ -63,6 +80,27 @@ lab_try_lock() {
 
 lab_check_host() {
     [ -n "${LAB_IP[${1:-}]:-}" ] || die "unknown host '${1:-}' (hosts: ${LAB_HOSTS[*]})"
+}
+
+# The QEMU version ("7.2" or "10.0") HOST runs, or is to run when started.
+lab_qemu() {
+    local var=LAB_QEMU_$1
+    echo "${!var:-${LAB_QEMU:-7.2}}"
+}
+
+# Fail unless VERSION is one the lab can run, and is there to run.
+lab_qemu_check() {
+    case " ${LAB_QEMU_VERSIONS[*]} " in
+        *" $1 "*) ;;
+        *) die "unknown QEMU '$1' (LAB_QEMU*: ${LAB_QEMU_VERSIONS[*]})" ;;
+    esac
+    [ "$1" != 10.0 ] || [ -f "$QEMU10_ROOT/.unpacked" ] ||
+        die "QEMU 10.0 is not unpacked in $QEMU10_ROOT (run scripts/fetch-qemu.sh)"
+}
+
+# The QEMU version HOST's daemon reports (from its capabilities), e.g. 10.0.2.
+lab_qemu_reported() {
+    lab_virsh "$1" version | sed -n 's/^Running hypervisor: QEMU //p'
 }
 
 lab_fqdn() { echo "$1.$LAB_DOMAIN"; }
@@ -263,6 +301,7 @@ lab_boot() {
     mount --bind "$dir/etc" "$LAB_PREFIX/etc"
     mount --bind "$dir/var" "$LAB_PREFIX/var"
     mount --bind "$(lab_log_dir "$host")" "$LAB_PREFIX/var/log"
+    lab_mount_qemu "$(lab_qemu "$host")" "$dir"
     for file in "${LAB_ETC_FILES[@]}"; do
         mount --bind "$LAB_WORK/etc/$file" "/etc/$file"
     done
@@ -272,11 +311,44 @@ lab_boot() {
         --pid-file "$LAB_PREFIX/var/run/libvirtd.pid"
 }
 
+# Runs inside the host's mount namespace (lab_boot), for QEMU VERSION: with
+# 10.0, the unpacked tree goes read-only over the system's QEMU paths, which
+# the root namespace and the other host keep. libvirt keeps one capabilities
+# cache file per emulator path and discards it when the binary changes: each
+# QEMU gets a cache directory of its own (in the host's var/cache, kept
+# across runs), so that switching a host costs no new probe.
+lab_mount_qemu() {
+    local version=$1 dir=$2 path file target
+    mkdir -p "$dir/var/cache/lab-qemu-$version" "$LAB_PREFIX/var/cache/libvirt/qemu"
+    mount --bind "$dir/var/cache/lab-qemu-$version" "$LAB_PREFIX/var/cache/libvirt/qemu"
+    [ "$version" = 10.0 ] || return 0
+    for path in "${LAB_QEMU10_DIRS[@]}"; do
+        lab_bind_ro "$QEMU10_ROOT$path" "$path"
+    done
+    for path in "${LAB_QEMU10_BIN_DIRS[@]}"; do
+        for file in "$QEMU10_ROOT$path"/*; do
+            target=$path/${file##*/}
+            # Not symlinks (kvm, qemu-system-amd64): a bind mount follows
+            # them to their targets, mounted already. A binary the system
+            # lacks has no mount point; libvirt does not look for it.
+            if [ -f "$file" ] && [ ! -L "$file" ] && [ -f "$target" ] && [ ! -L "$target" ]; then
+                lab_bind_ro "$file" "$target"
+            fi
+        done
+    done
+}
+
+lab_bind_ro() {
+    mount --bind "$1" "$2"
+    mount -o remount,bind,ro "$2"
+}
+
 lab_start_host() {
     local host=$1
     setsid ip netns exec "$host" unshare --uts --mount --propagation private -- \
         env -i PATH="$PATH" LC_ALL=C LAB_INSTALL_ROOT="$LAB_INSTALL_ROOT" \
         LAB_PREFIX="$LAB_PREFIX" LAB_RUN_ID="$LAB_RUN_ID" \
+        "LAB_QEMU_$host=$(lab_qemu "$host")" \
         "$LAB_DIR/lab.sh" _boot "$host" \
         </dev/null >>"$(lab_log_dir "$host")/daemon.out" 2>&1 9>&- &
 }
@@ -323,6 +395,9 @@ lab_up() {
         die "no libvirtd in $LAB_INSTALL_ROOT$LAB_PREFIX (run scripts/build.sh)"
     lab_deps
     "$LAB_DIR/guest/build.sh"
+    for host in "${LAB_HOSTS[@]}"; do
+        lab_qemu_check "$(lab_qemu "$host")"
+    done
     lab_down
     trap 'lab_down' EXIT
     trap 'exit 130' INT
@@ -348,6 +423,9 @@ LAB_INSTALL_ROOT=$LAB_INSTALL_ROOT
 LAB_PREFIX=$LAB_PREFIX
 LAB_RUN_ID=$LAB_RUN_ID
 EOF
+    for host in "${LAB_HOSTS[@]}"; do
+        echo "LAB_QEMU_$host=$(lab_qemu "$host")" >>"$LAB_ENV_FILE"
+    done
     trap - EXIT INT TERM
 }
 
@@ -381,6 +459,21 @@ lab_restart_host() {
 
 lab_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# Make HOST run QEMU VERSION (see LAB_QEMU): restart its daemon with the
+# other QEMU mounted, and record the choice in lab.env for the lab's later
+# commands. The host must have no guest (a QEMU that runs keeps its binary).
+lab_set_qemu() {
+    local host=$1 version=$2
+    lab_qemu_check "$version"
+    [ "$(lab_qemu "$host")" != "$version" ] || return 0
+    [ -z "$(lab_virsh "$host" list --all --name | sed '/^$/d')" ] ||
+        die "$host has guests: QEMU can only be switched on an empty host"
+    sed -i "/^LAB_QEMU_$host=/d" "$LAB_ENV_FILE"
+    echo "LAB_QEMU_$host=$version" >>"$LAB_ENV_FILE"
+    printf -v "LAB_QEMU_$host" %s "$version"
+    lab_restart_host "$host"
+}
+
 # Append settings (one a line) to a host's libvirt config FILE (qemu.conf,
 # libvirtd.conf) and restart its daemon; `lab_reset` restores the defaults.
 lab_set_config() {
@@ -412,7 +505,7 @@ lab_status() {
             echo "$host: $pid"
             continue
         fi
-        echo "$host ($(lab_fqdn "$host"), ${LAB_IP[$host]}), pid $pid:"
+        echo "$host ($(lab_fqdn "$host"), ${LAB_IP[$host]}), pid $pid, QEMU $(lab_qemu "$host") (the daemon reports $(lab_qemu_reported "$host" || echo nothing)):"
         lab_virsh "$host" list --all | sed '/^$/d; s/^/    /'
     done
 }
@@ -512,20 +605,23 @@ lab_xml_escape() {
 }
 
 # Domain XML of a lab guest. The serial log path is the same on every host but
-# resolves to each host's own log directory.
+# resolves to each host's own log directory. WITH_DISK: yes (raw file on the
+# shared directory), no, or nbd-raw / nbd-qcow2 (the cached storage of
+# lab/storage/lib.sh; the guest then checks what it reads back).
 lab_domain_xml() {
-    local name=$1 with_disk=$2 xname
+    local name=$1 with_disk=$2 xname extra=
     xname=$(lab_xml_escape "$name")
+    ! lab_storage_kind "$with_disk" || extra=" disk_check=$LAB_STORAGE_CHECK_SECTORS"
     cat <<EOF
 <domain type='qemu'>
   <name>$xname</name>
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
+    <type arch='x86_64' machine='$LAB_GUEST_MACHINE'>hvm</type>
     <kernel>$GUEST_DIR/vmlinuz</kernel>
     <initrd>$GUEST_DIR/initrd.cpio</initrd>
-    <cmdline>console=ttyS0 loglevel=1 panic=-1 tick_ms=$LAB_GUEST_TICK_MS dirty_mib=$LAB_GUEST_DIRTY_MIB</cmdline>
+    <cmdline>console=ttyS0 loglevel=1 panic=-1 tick_ms=$LAB_GUEST_TICK_MS dirty_mib=$LAB_GUEST_DIRTY_MIB$extra</cmdline>
   </os>
   <features><acpi/></features>
   <clock offset='utc'/>
@@ -539,6 +635,8 @@ EOF
       <target dev='vda' bus='virtio'/>
     </disk>
 EOF
+    elif lab_storage_kind "$with_disk"; then
+        lab_storage_disk_xml "$name" "${with_disk#nbd-}"
     fi
     cat <<EOF
     <serial type='file'>
@@ -573,14 +671,17 @@ lab_define_guest() {
     for opt in "$@"; do
         case $opt in
             disk) with_disk=yes ;;
+            nbd-raw | nbd-qcow2) with_disk=$opt ;;
             persistent) persistent=yes ;;
-            *) die "define-guest: unknown option '$opt' (disk, persistent)" ;;
+            *) die "define-guest: unknown option '$opt' (disk, nbd-raw, nbd-qcow2, persistent)" ;;
         esac
     done
     lab_remove_guest "$host" "$name"
     if [ "$with_disk" = yes ]; then
         rm -f "$(lab_disk_image "$name")"
         truncate -s 16M "$(lab_disk_image "$name")"
+    elif lab_storage_kind "$with_disk"; then
+        lab_storage_create "$name" "${with_disk#nbd-}"
     fi
     xml=$(lab_log_dir "$host")/$name.xml
     lab_domain_xml "$name" "$with_disk" >"$xml"
@@ -621,4 +722,8 @@ lab_reset() {
         fi
     done
     rm -f "$LAB_SHARED"/*.raw
+    lab_storage_reset
 }
+
+# The lab's storage with a host-side write-back cache (nbdkit).
+. "$LAB_DIR/storage/lib.sh"

@@ -13,6 +13,7 @@
 # left in the hosts are looked for at the end.
 #
 #   ROUNDS=N lab/soak.sh       (default 100; run as root)
+#   LAB_QEMU=10.0 lab/soak.sh  (the same on QEMU 10.0; see lab/README.md)
 #
 # SOAK_HOOK=none installs no hook: the same soak as a baseline, also for
 # unpatched libvirt (LAB_INSTALL_ROOT=work/install-upstream
@@ -142,5 +143,9 @@ pids=$(lab_qemu_pids hostb "$GUEST" | tr '\n' ' ')
     done
     echo "left in the hosts: ${left:-nothing (no hook process, no zombie, no QEMU on hostb)}"
     echo "libvirt: ${LAB_INSTALL_ROOT#"$TOP"/}$LAB_PREFIX; lab logs: ${LAB_LOGS#"$TOP"/}/$LAB_RUN_ID"
+    # Which QEMU each daemon ran (LAB_QEMU*, lab/README.md).
+    for host in "${LAB_HOSTS[@]}"; do
+        echo "$host $(lab_qemu_reported "$host" || echo '?')"
+    done | paste -sd , - | sed 's/,/, /g; s/^/QEMU: /'
 } | tee "$OUT/summary.txt"
 [ -z "$failure" ] && [ -z "$left" ]

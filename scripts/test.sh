@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Every test of the project, in order: build the series, libvirt's own suite
-# (`meson test`, syntax-check included), the per-patch series check, and the
-# end-to-end lab tests. Each suite ends with "N passed, N failed"; this script
-# adds them up and ends with one such line for everything.
+# (`meson test`, syntax-check included), the per-patch series check, the
+# check that Debian 13's packaging takes the series (scripts/deb-check.sh), and the
+# end-to-end lab tests, twice: with both lab hosts on QEMU 7.2 (Debian 12's)
+# and on QEMU 10.0 (Debian 13's, from bookworm-backports, unpacked under
+# work/). Each suite ends with "N passed, N failed"; this script adds them up
+# and ends with one such line for everything.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -53,8 +56,20 @@ fi
 if [ -d "$SRC/.git" ]; then
     run_suite series "$TOP/scripts/series-check.sh" || true
 fi
+# Debian 13's packaging still takes the series (seconds; `make deb` builds it).
+run_suite deb-check "$TOP/scripts/deb-check.sh" || true
+# The e2e suite with both hosts on QEMU VERSION (a scenario that names its
+# own QEMUs, such as the upgrade migration, still gets them).
+e2e_on_qemu() {
+    env -u LAB_QEMU_hosta -u LAB_QEMU_hostb LAB_QEMU="$1" "$TOP/lab/e2e/run.sh"
+}
+
 if [ "$built" = 1 ] && [ -x "$TOP/lab/e2e/run.sh" ]; then
-    run_suite e2e "$TOP/lab/e2e/run.sh" || true
+    for qemu in 7.2 10.0; do
+        t0=$SECONDS
+        run_suite "e2e-qemu$qemu" e2e_on_qemu "$qemu" || true
+        printf 'e2e on QEMU %s: %d s\n' "$qemu" "$((SECONDS - t0))"
+    done
 fi
 
 printf '\nlogs: %s, %d s\n' "${logdir#"$TOP"/}" "$((SECONDS - start))"

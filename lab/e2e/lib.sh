@@ -1112,3 +1112,91 @@ note_trial_outcomes() {
         note "outcome $line"
     done
 }
+
+# ---------------------------------------------------------------- QEMU versions
+#
+# Each host runs the QEMU that LAB_QEMU* chose (lab_qemu; lab/lib.sh).
+
+# HOST's daemon reports QEMU VERSION ("7.2", "10.0": any micro release) in
+# `virsh version` and in its capabilities cache, and its capabilities list
+# the i440fx machine type of that version as what "pc" stands for.
+assert_host_qemu() {
+    local host=$1 version=$2 reported cached canonical
+    reported=$(lab_qemu_reported "$host")
+    [[ "$reported" == "$version".* ]] ||
+        fail "$host's daemon reports QEMU '$reported', expected $version.x"
+    cached=$(sed -n 's/^ *<version>\([0-9]*\)<\/version>$/\1/p' \
+        "$(lab_host_dir "$host")"/var/cache/lab-qemu-"$(lab_qemu "$host")"/capabilities/*.xml | sort -u)
+    [ "$cached" = "$(qemu_version_number "$reported")" ] ||
+        fail "$host's capabilities cache holds QEMU version(s) '$(tr '\n' ' ' <<<"$cached")', the daemon reports $reported"
+    canonical=$(lab_virsh "$host" capabilities |
+        sed -n "s/.*<machine canonical='\([^']*\)'[^>]*>pc<\/machine>.*/\1/p" | sort -u)
+    [ "$canonical" = "pc-i440fx-$version" ] ||
+        fail "$host's capabilities map machine 'pc' to '$(tr '\n' ' ' <<<"$canonical")', expected pc-i440fx-$version"
+    note "$host: the daemon reports QEMU $reported (cached $cached), pc = $canonical"
+}
+
+# libvirt's number for QEMU version X.Y.Z: X * 1000000 + Y * 1000 + Z.
+qemu_version_number() {
+    awk -F . '{ printf "%d\n", $1 * 1000000 + $2 * 1000 + $3 }' <<<"$1"
+}
+
+# The QEMU that runs guest VM on HOST is VERSION.x (its own answer to QMP
+# query-version).
+assert_guest_qemu() {
+    local host=$1 vm=$2 version=$3 reply got
+    reply=$(lab_virsh "$host" qemu-monitor-command "$vm" '{"execute":"query-version"}')
+    got=$(sed -nE 's/.*"qemu":\{([^}]*)\}.*/\1/p' <<<"$reply" |
+        tr ',' '\n' | sed -nE 's/"(major|minor|micro)":([0-9]+)/\1 \2/p' |
+        awk '{ v[$1] = $2 } END { if (length(v) == 3) printf "%d.%d.%d\n", v["major"], v["minor"], v["micro"] }')
+    [[ "$got" == "$version".* ]] ||
+        fail "$vm on $host runs in QEMU '${got:-?}' (query-version: $reply), expected $version.x"
+    note "$vm on $host runs in QEMU $got"
+}
+
+# The machine type of VM's live definition on HOST is MACHINE.
+assert_guest_machine() {
+    local host=$1 vm=$2 machine=$3 got
+    got=$(lab_virsh "$host" dumpxml "$vm" | sed -n "s/.*<type [^>]*machine='\([^']*\)'.*/\1/p")
+    [ "$got" = "$machine" ] || fail "$vm on $host has machine type '$got', expected $machine"
+}
+
+# migrate_armed_and_check SRC DST VM: migrate VM live from SRC to DST, pre-copy,
+# with the test hook armed on SRC (installed with probe=yes and a sleep in
+# 'begin'), and check all that the armed pre-copy scenario
+# (t-switchover-begin) checks: VM runs on DST only and its counter goes on;
+# SRC's hook was called for 'prepare begin end' with DST's name, the domain
+# XML on stdin of 'begin', what 'begin' saw (assert_begin_probe), the order
+# STOP, pre-switchover, begin, its return, QEMU going on, RESUME on DST,
+# 'end'; DST reported RESUMED/migrated. Also: DST's hook was not called for
+# VM. Records and logs are looked at from the start of this migration, so
+# it can be used for each leg of a round trip.
+migrate_armed_and_check() {
+    local src=$1 dst=$2 vm=$3 mark_src mark_dst pre subop
+    events_start "$src"
+    events_start "$dst"
+    switchover_records_mark "$src"
+    switchover_records_mark "$dst"
+    mark_src=$(lab_log_mark "$src")
+    mark_dst=$(lab_log_mark "$dst")
+    migrate_and_check "$src" "$dst" "$vm"
+
+    assert_switchover_calls "$src" "$vm" qemu "prepare begin end"
+    assert_switchover_calls "$dst" "$vm" qemu ""
+    for subop in prepare begin end; do
+        assert_switchover_argv "$src" "$vm" qemu "$subop" "$(lab_fqdn "$dst")"
+    done
+    assert_switchover_stdin "$src" "$vm" qemu begin
+    assert_begin_probe "$src" "$vm" qemu
+
+    pre=$(qemu_event_time "$src" "$mark_src" "MIGRATION pre-switchover")
+    assert_order \
+        "guest stopped (QEMU STOP, source)" "$(qemu_event_time "$src" "$mark_src" STOP)" \
+        "QEMU pre-switchover" "$pre" \
+        "begin called" "$(switchover_time "$src" "$vm" qemu begin call)" \
+        "begin returned" "$(switchover_time "$src" "$vm" qemu begin exit)" \
+        "QEMU goes on (device state sent)" "$(qemu_event_time "$src" "$mark_src" "MIGRATION (device|completed)" "$pre")" \
+        "destination resumed (QEMU RESUME)" "$(qemu_event_time "$dst" "$mark_dst" RESUME)" \
+        "end called" "$(switchover_time "$src" "$vm" qemu end call)"
+    assert_events "$dst" "$vm" "Resumed Migrated"
+}

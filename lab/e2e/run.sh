@@ -11,6 +11,11 @@
 # Each test's output goes to e2e-NAME.log in the lab's log directory of its
 # run (work/lab/logs/<run>/). The lab's environment (LAB_INSTALL_ROOT,
 # LAB_PREFIX, LAB_GUEST_*) applies; E2E_TEST_TIMEOUT bounds a test (seconds).
+# The hosts run the QEMU that LAB_QEMU, LAB_QEMU_hosta and LAB_QEMU_hostb
+# choose (7.2 or 10.0; see lab/lib.sh), except in a test whose file has a
+# line "# lab-qemu: hosta=VERSION hostb=VERSION" (a host it does not name
+# runs the run's QEMU): the hosts are switched for it (lab.sh set-qemu), and
+# back for the next test.
 . "$(dirname "$0")/../lib.sh"
 
 E2E_DIR=$LAB_DIR/e2e
@@ -38,6 +43,13 @@ else
     done
 fi
 
+# The QEMU of each host for the tests that do not choose theirs, from the
+# environment (lab.env is not loaded yet).
+declare -A run_qemu=()
+for host in "${LAB_HOSTS[@]}"; do
+    run_qemu[$host]=$(lab_qemu "$host")
+done
+
 require_root
 lab_lock
 passed=0
@@ -60,15 +72,29 @@ report() {
     fi
 }
 
-# A lab in a known state for the next test: new, or the current one reset
-# (new if resetting fails).
+# The QEMU test FILE wants on HOST: its "# lab-qemu:" line's, or the run's.
+test_qemu() {
+    local file=$1 host=$2 want
+    want=$(sed -n "s/^# lab-qemu:.*\<$host=\([^ ]*\).*/\1/p" "$file" | head -n 1)
+    echo "${want:-${run_qemu[$host]}}"
+}
+
+# A lab in a known state for test FILE: new, or the current one reset (new if
+# resetting fails), each host with the QEMU the test wants.
 prepare_lab() {
-    local first=$1
+    local first=$1 file=$2 host
+    local -a qemu=()
+    for host in "${LAB_HOSTS[@]}"; do
+        qemu+=("LAB_QEMU_$host=$(test_qemu "$file" "$host")")
+    done
     if [ "$first" = yes ] || [ "$fresh" = yes ]; then
-        "$lab" up
-    else
-        "$lab" reset || "$lab" up
+        env "${qemu[@]}" "$lab" up
+        return
     fi
+    "$lab" reset || { env "${qemu[@]}" "$lab" up; return; }
+    for host in "${LAB_HOSTS[@]}"; do
+        "$lab" set-qemu "$host" "$(test_qemu "$file" "$host")"
+    done
 }
 
 test_name() {
@@ -97,7 +123,7 @@ run_test() {
 
 first=yes
 for file in "${tests[@]}"; do
-    if ! prepare_lab "$first" >/dev/null 2>"$tmp/lab.err"; then
+    if ! prepare_lab "$first" "$file" >/dev/null 2>"$tmp/lab.err"; then
         report "$(test_name "$file")" "lab not ready: $(tail -n 1 "$tmp/lab.err")"
         continue
     fi

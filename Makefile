@@ -15,16 +15,19 @@
 #                 and the sanitizers, written up in RELIABILITY.md (~40 min)
 #   make deb      Debian 13 (trixie) packages: Debian's 11.3.0-3+deb13u3
 #                 packaging + the series, built with Debian's test suite in a
-#                 trixie root made by mmdebstrap (work/deb/; 30-60 min)
+#                 trixie root made by mmdebstrap (work/deb/; 5-15 min)
 #   make deb-test install work/deb's packages in a trixie root with trixie's
 #                 QEMU 10.0 and check them (qemu.conf, augeas lens, daemons)
 #   make build    import patches/ into work/libvirt if needed, build, install
 #   make import   recreate work/libvirt from the tarball + patches/ (FORCE=1
 #                 drops work-tree commits that were not exported)
 #   make export   write work/libvirt's commits back into patches/
+#   make mbox     the series as the libvirt list receives it, into work/mbox/:
+#                 cover letter (patches/cover-letter.txt) and numbered,
+#                 threaded patches for git send-email
 #   make clean    remove work/ (keeps the downloaded tarball and ccache)
 
-.PHONY: all setup build test demo bench soak sanitize reliability deb deb-test import export clean
+.PHONY: all setup build test demo bench soak sanitize reliability deb deb-test import export mbox clean
 
 all: build
 
@@ -67,6 +70,9 @@ import:
 
 export:
 	@scripts/worktree.sh export
+
+mbox:
+	@scripts/mbox.sh
 
 clean:
 	rm -rf work

@@ -23,7 +23,7 @@ command -v quilt >/dev/null || { ko "quilt is not installed (scripts/deps.sh bui
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/deb-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-if prepare_source "$tmp" >"$tmp/prepare.log" 2>&1; then
+if PATCHED_ONLY=1 prepare_source "$tmp" >"$tmp/prepare.log" 2>&1; then
     ok "source prepared: $LIBVIRT_TARBALL + $DEBIAN_TARBALL (sha256-pinned) + patches/series"
 else
     cat "$tmp/prepare.log"

@@ -71,17 +71,30 @@ our_series() {
 # debian/patches/$DEB_PATCH_SUBDIR/, with a changelog entry for
 # $PKG_VERSION. Patches are not applied (dpkg-source or quilt does that).
 # Also puts libvirt_11.3.0.orig.tar.xz next to it, as dpkg-source wants.
+# With PATCHED_ONLY=1, only the upstream files the patches touch are unpacked
+# (enough for quilt; deb-check.sh), not the whole tree.
 prepare_source() {
     local dir=$1 orig debtar src p
     orig=$("$TOP/scripts/fetch.sh")
     debtar=$(fetch_debian_packaging)
     src=$dir/libvirt-$LIBVIRT_VERSION
     rm -rf "$src"
-    mkdir -p "$dir"
+    mkdir -p "$src"
     ln -sf "$orig" "$dir/$LIBVIRT_TARBALL"
-    tar -C "$dir" -xf "$orig"
-    [ -d "$src" ] || die "$LIBVIRT_TARBALL did not unpack into libvirt-$LIBVIRT_VERSION"
     tar -C "$src" -xf "$debtar"
+    if [ "${PATCHED_ONLY:-0}" = 1 ]; then
+        # Every a/ and b/ path of Debian's patches and ours; the ones the
+        # tarball does not have are created by a patch.
+        sed -n -e 's|^--- a/\([^[:space:]]*\).*|\1|p' -e 's|^+++ b/\([^[:space:]]*\).*|\1|p' \
+            "$src"/debian/patches/*/*.patch "$PATCHES"/*.patch |
+            sort -u | sed "s|^|libvirt-$LIBVIRT_VERSION/|" >"$dir/members"
+        tar -C "$dir" -xf "$orig" --verbatim-files-from -T "$dir/members" 2>/dev/null || true
+        rm -f "$dir/members"
+    else
+        tar -C "$dir" -xf "$orig"
+    fi
+    [ -f "$src/meson.build" ] || [ "${PATCHED_ONLY:-0}" = 1 ] ||
+        die "$LIBVIRT_TARBALL did not unpack into libvirt-$LIBVIRT_VERSION"
     mkdir -p "$src/debian/patches/$DEB_PATCH_SUBDIR"
     {
         echo

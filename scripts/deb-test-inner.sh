@@ -272,13 +272,14 @@ calls() { # the switchover calls the hook saw for NAME, in order
 }
 ticks_b() { grep -c '^tick' "$HB/log/qemu/serial-$1.log" 2>/dev/null || echo 0; }
 ticking_b_beyond() { [ "$(ticks_b "$1")" -gt "$2" ]; }
+running_on_a() { [ "$(V domstate "$1" 2>&1 | sed '/^$/d')" = running ]; }
 running_on_b() { [ "$(VB domstate "$1" 2>&1 | sed '/^$/d')" = running ]; }
 gone_from_a() { ! V domstate "$1" >/dev/null 2>&1; }
 arrived() { # NAME runs on hostb, ticks there, and is gone from hosta
     if [ "$MIG_RC" != 0 ]; then echo "  $1: virsh migrate failed"; return 1; fi
     local first t0=$SECONDS
-    first=$(VB domstate "$1" 2>&1 | sed '/^$/d')
-    if [ "$first" != running ]; then
+    first=$(VB domstate --reason "$1" 2>&1 | sed '/^$/d')
+    if [ "${first%% *}" != running ]; then
         # Seen now and then right after virsh migrate returned (see
         # work/deb/deb-test.log): note it, and give it 10 s.
         echo "  NOTE: $1 on hostb right after the migration: '$first'"
@@ -295,9 +296,17 @@ arrived() { # NAME runs on hostb, ticks there, and is gone from hosta
     fi
 }
 stays() { # NAME runs on hosta, ticks there, and is not on hostb
-    local state
-    state=$(V domstate "$1" 2>&1 | sed '/^$/d')
-    if [ "$state" != running ]; then echo "  $1 on hosta: '$state'"; return 1; fi
+    local state t0=$SECONDS
+    state=$(V domstate --reason "$1" 2>&1 | sed '/^$/d')
+    if [ "$state" != "running (migration canceled)" ] && [ "${state%% *}" != running ]; then
+        # Seen now and then right after virsh migrate failed: note it, and
+        # give it 10 s.
+        echo "  NOTE: $1 on hosta right after the failed migration: '$state'"
+        if ! wait_for 10 running_on_a "$1"; then
+            echo "  $1 on hosta: '$(V domstate --reason "$1" 2>&1 | sed '/^$/d')'"; return 1
+        fi
+        echo "  NOTE: $1 running on hosta after $((SECONDS - t0)) s more"
+    fi
     if VB domstate "$1" >/dev/null 2>&1; then
         echo "  $1 is on hostb: '$(VB domstate "$1" 2>&1 | sed '/^$/d')'"; return 1
     fi

@@ -6,6 +6,10 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 LIBVIRT_VERSION=11.3.0
+# The libvirt release the series targets: NEWS.rst and every :since: of the
+# patches, and the cover letter (patches/cover-letter.txt) say this version;
+# scripts/mbox-check.sh checks it.
+TARGET_VERSION=11.4.0
 LIBVIRT_TARBALL=libvirt_${LIBVIRT_VERSION}.orig.tar.xz
 LIBVIRT_SHA256=6bcb0c42c4580436fea262ced56f68a6afe20f7390b1bea2116718cc034a0283
 

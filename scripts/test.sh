@@ -56,6 +56,9 @@ fi
 if [ -d "$SRC/.git" ]; then
     run_suite series "$TOP/scripts/series-check.sh" || true
 fi
+# The mail for the list (`make mbox`): cover letter against patches/series,
+# target version, numbering and threading.
+run_suite mbox "$TOP/scripts/mbox-check.sh" || true
 # Debian 13's packaging still takes the series (seconds; `make deb` builds it).
 run_suite deb-check "$TOP/scripts/deb-check.sh" || true
 # The e2e suite with both hosts on QEMU VERSION (a scenario that names its

@@ -2,23 +2,36 @@
 # The reliability run behind RELIABILITY.md (make reliability; as root): the
 # lab's fault scenarios (lab/e2e/t-fault-*.sh and the domjobabort scenario)
 # TRIALS times each, the soak (lab/soak.sh, ROUNDS armed round trips) and,
-# as its baseline, the same soak on unpatched 11.3.0 without a hook, and the
-# sanitizers (scripts/sanitize.sh), on the builds in work/install and
-# work/install-upstream. Nothing is skipped when something fails: every
+# as its baseline, the same soak on unpatched 11.3.0 without a hook, both on
+# every QEMU of RELIABILITY_QEMUS (7.2 and 10.0, lab/README.md "QEMU"), and
+# the sanitizers (scripts/sanitize.sh), on the builds in work/install and
+# work/install-upstream. The fault scenarios run on LAB_QEMU (default 7.2). Nothing is skipped when something fails: every
 # figure goes into the report, and the exit status is non-zero if anything
 # failed.
 #
 #   TRIALS=N ROUNDS=N lab/reliability.sh     (defaults 3 and 100)
 #   lab/reliability.sh --report DIR          only write the report of DIR again
 #
+#   RELIABILITY_QEMUS   the QEMUs the soaks run on ("7.2 10.0")
+#   RELIABILITY_SANITIZE  0: skip the sanitizers (the report says so) (1)
+#
 # Writes work/reliability/<timestamp>/ (meta.env; trial-N.txt: the PASS/FAIL
-# lines; notes/: what each scenario measured; soak.txt, soak-baseline.txt;
-# sanitize.txt) and regenerates RELIABILITY.md (RELIABILITY_PUBLISH=0 leaves
-# it alone).
+# lines; notes/: what each scenario measured; soak-QEMU.txt,
+# soak-baseline-QEMU.txt; sanitize.txt) and regenerates RELIABILITY.md
+# (RELIABILITY_PUBLISH=0 leaves it alone).
 . "$(dirname "$0")/lib.sh"
 
 RELIABILITY_PUBLISH=${RELIABILITY_PUBLISH:-1}
+RELIABILITY_QEMUS=${RELIABILITY_QEMUS:-7.2 10.0}
+RELIABILITY_SANITIZE=${RELIABILITY_SANITIZE:-1}
 REPORT=$TOP/RELIABILITY.md
+
+# The version of the lab's QEMU 7.2 or 10.0, e.g. "7.2.22 (Debian ...)".
+lab_qemu_version_of() {
+    local bin=qemu-system-x86_64
+    [ "$1" != 10.0 ] || bin=$QEMU10_ROOT/usr/bin/qemu-system-x86_64
+    "$bin" --version 2>/dev/null | sed -n '1s/^QEMU emulator version //p'
+}
 
 # The scenarios, by e2e name, in file order.
 scenarios=()
@@ -35,6 +48,10 @@ run_all() {
         echo "series='$(series_id)'"
         echo "trials=$TRIALS"
         echo "rounds=$ROUNDS"
+        echo "soak_qemus='$RELIABILITY_QEMUS'"
+        echo "fault_qemu='${LAB_QEMU:-7.2}'"
+        echo "fault_qemu_version='$(lab_qemu_version_of "${LAB_QEMU:-7.2}")'"
+        echo "sanitize=$RELIABILITY_SANITIZE"
     } >"$OUT/meta.env"
     for ((trial = 1; trial <= TRIALS; trial++)); do
         log "trial $trial of $TRIALS: ${scenarios[*]}"
@@ -49,17 +66,25 @@ run_all() {
         done
     done
 
-    log "soak: $ROUNDS round trips, armed"
-    ROUNDS=$ROUNDS "$LAB_DIR/soak.sh" >"$OUT/soak.txt" 2>"$OUT/soak.err" || failed=1
-    tail -n 3 "$OUT/soak.err" >&2
-    log "soak baseline: $ROUNDS round trips, unpatched 11.3.0, no hook"
-    SOAK_HOOK=none LAB_INSTALL_ROOT=$UPSTREAM_INSTALL_ROOT LAB_PREFIX=$UPSTREAM_PREFIX ROUNDS=$ROUNDS \
-        "$LAB_DIR/soak.sh" >"$OUT/soak-baseline.txt" 2>"$OUT/soak-baseline.err" || failed=1
-    tail -n 3 "$OUT/soak-baseline.err" >&2
+    local qemu
+    for qemu in $RELIABILITY_QEMUS; do
+        log "soak on QEMU $qemu: $ROUNDS round trips, armed"
+        LAB_QEMU=$qemu ROUNDS=$ROUNDS "$LAB_DIR/soak.sh" >"$OUT/soak-$qemu.txt" 2>"$OUT/soak-$qemu.err" || failed=1
+        tail -n 3 "$OUT/soak-$qemu.err" >&2
+        log "soak baseline on QEMU $qemu: $ROUNDS round trips, unpatched 11.3.0, no hook"
+        LAB_QEMU=$qemu SOAK_HOOK=none LAB_INSTALL_ROOT=$UPSTREAM_INSTALL_ROOT LAB_PREFIX=$UPSTREAM_PREFIX ROUNDS=$ROUNDS \
+            "$LAB_DIR/soak.sh" >"$OUT/soak-baseline-$qemu.txt" 2>"$OUT/soak-baseline-$qemu.err" || failed=1
+        tail -n 3 "$OUT/soak-baseline-$qemu.err" >&2
+    done
 
-    log "sanitizers"
-    "$TOP/scripts/sanitize.sh" >"$OUT/sanitize.txt" 2>&1 || failed=1
-    tail -n 1 "$OUT/sanitize.txt" >&2
+    if [ "$RELIABILITY_SANITIZE" = 1 ]; then
+        log "sanitizers"
+        "$TOP/scripts/sanitize.sh" >"$OUT/sanitize.txt" 2>&1 || failed=1
+        tail -n 1 "$OUT/sanitize.txt" >&2
+    else
+        log "sanitizers: skipped (RELIABILITY_SANITIZE=0)"
+        echo "sanitize: not run in this run (RELIABILITY_SANITIZE=0)" >"$OUT/sanitize.txt"
+    fi
     echo "finished='$(date -u '+%Y-%m-%d %H:%M UTC')'" >>"$OUT/meta.env"
     return "$failed"
 }
@@ -122,8 +147,11 @@ report() {
     echo
     echo "## This run"
     echo
-    echo "- $started to $finished; $trials trials of each scenario, the soaks with $rounds round trips."
-    echo "- libvirt: 11.3.0 + \`patches/\` ($series), QEMU $(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version //p'), $(uname -sr), $(nproc) CPUs."
+    echo "- $started to $finished; $trials trial$([ "$trials" = 1 ] || echo s) of each scenario, the soaks with $rounds round trips."
+    echo "- libvirt: 11.3.0 + \`patches/\` ($series), $(uname -sr), $(nproc) CPUs."
+    echo "- Fault scenarios on QEMU ${fault_qemu:-7.2} (${fault_qemu_version:-$(lab_qemu_version_of 7.2)}); soaks on QEMU $(echo ${soak_qemus:-7.2} | sed 's/ /, /g; s/\(.*\), /\1 and /') (each soak's summary names the QEMU both daemons reported)."
+    [ "$trials" -ge 3 ] || echo "- **$trials trial$([ "$trials" = 1 ] || echo s) of each fault scenario, fewer than the default 3** (\`TRIALS=$trials\`), to fit the time of this run: a scenario that fails now and then is less likely to show here."
+    [ "${sanitize:-1}" = 1 ] || echo "- **The sanitizers were not run in this run** (\`RELIABILITY_SANITIZE=0\`): see \"Sanitizers\"."
     echo
     echo "## Scenarios"
     echo
@@ -161,11 +189,21 @@ report() {
     echo
     echo "## Soak"
     echo
-    echo "The patched build with the hook armed both ways, then the same soak on unpatched 11.3.0"
-    echo "without any hook (the baseline). Where a round trip failed because the guest crashed,"
-    echo "the first lines of its console on the host it had just reached follow the summary."
-    soak_report "armed, patched" "$OUT/soak.txt"
-    soak_report "baseline: unpatched 11.3.0, no hook" "$OUT/soak-baseline.txt"
+    echo "On each QEMU, the patched build with the hook armed both ways, then the same soak on"
+    echo "unpatched 11.3.0 without any hook (the baseline). Where a round trip failed because the"
+    echo "guest crashed, the first lines of its console on the host it had just reached follow the"
+    echo "summary."
+    local qemu patched baseline
+    for qemu in ${soak_qemus:-7.2}; do
+        patched=$OUT/soak-$qemu.txt baseline=$OUT/soak-baseline-$qemu.txt
+        # Runs from before RELIABILITY_QEMUS: soak.txt, soak-baseline.txt (7.2).
+        [ -e "$patched" ] || [ "$qemu" != 7.2 ] || patched=$OUT/soak.txt
+        [ -e "$baseline" ] || [ "$qemu" != 7.2 ] || baseline=$OUT/soak-baseline.txt
+        echo
+        echo "### QEMU $qemu"
+        soak_report "QEMU $qemu, armed, patched" "$patched"
+        soak_report "QEMU $qemu, baseline: unpatched 11.3.0, no hook" "$baseline"
+    done
     echo
     echo
     echo "## Sanitizers"

@@ -1,12 +1,23 @@
 #!/usr/bin/python3
 """The figures of one lab migration, from the two daemons' debug logs.
 
-    metrics.py SRC_LOG SRC_OFFSET DST_LOG DST_OFFSET JOBINFO_FILE
+    metrics.py SRC_LOG SRC_OFFSET DST_LOG DST_OFFSET JOBINFO_FILE [SRC_TRACE DST_TRACE]
 
 reads the source's and the destination's libvirtd.log from the given byte
 offsets (taken just before the migration) and the destination's
 `virsh domjobinfo --completed` output, and prints one "name=value" a line
-(empty value: not found). What each figure is:
+(empty value: not found); with SRC_TRACE and DST_TRACE, also the figures
+of QEMU's own trace (run.sh's bench guest: `-trace migrate_set_state`,
+`-trace vm_state_notify`, `-msg timestamp=on`), which need no libvirt log:
+
+  trace_gap_ms         the source QEMU's last "new state pre-switchover" to
+                       its next migrate_set_state: the switchover gap, from
+                       QEMU's trace (gettimeofday, microseconds)
+  trace_stop_to_resume_ms  the source QEMU's last vm_state_notify running 0
+                       before that pre-switchover to the destination QEMU's
+                       last vm_state_notify running 1
+
+The rest come from the daemons' debug logs. What each figure is:
 
   gap_ms               QEMU's MIGRATION "pre-switchover" event to its next
                        MIGRATION status ("device", or "completed" /
@@ -172,13 +183,58 @@ def jobinfo(path):
     }
 
 
-def main(src_log, src_offset, dst_log, dst_offset, jobinfo_file):
+TRACE = re.compile(r'^\d+@(\d+)\.(\d{6}):(\w+) (.*)$')
+
+
+def trace_lines(path):
+    """(time in s, event, arguments) of each timestamped line of a QEMU log
+    trace file; nothing if the file is missing."""
+    out = []
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            for line in f:
+                m = TRACE.match(line.rstrip('\n'))
+                if m:
+                    out.append((int(m.group(1)) + int(m.group(2)) / 1e6, m.group(3), m.group(4)))
+    except OSError:
+        pass
+    return out
+
+
+def trace_figures(src_trace, dst_trace):
+    src = trace_lines(src_trace)
+    dst = trace_lines(dst_trace)
+    pre = None
+    for k, (_t, ev, args) in enumerate(src):
+        if ev == 'migrate_set_state' and args.strip() == 'new state pre-switchover':
+            pre = k
+    gap = stop = resume = None
+    if pre is not None:
+        for t, ev, _args in src[pre + 1:]:
+            if ev == 'migrate_set_state':
+                gap = (t - src[pre][0]) * 1000
+                break
+        for t, ev, args in src[:pre]:
+            if ev == 'vm_state_notify' and args.startswith('running 0'):
+                stop = t
+    for t, ev, args in dst:
+        if ev == 'vm_state_notify' and args.startswith('running 1'):
+            resume = t
+    return {
+        'trace_gap_ms': f'{gap:.3f}' if gap is not None else '',
+        'trace_stop_to_resume_ms': f'{(resume - stop) * 1000:.3f}' if stop and resume and resume > stop else '',
+    }
+
+
+def main(src_log, src_offset, dst_log, dst_offset, jobinfo_file, src_trace=None, dst_trace=None):
     src = parse(read_from(src_log, src_offset))
     dst = parse(read_from(dst_log, dst_offset))
     src_events = qemu_events(src)
     dst_events = qemu_events(dst)
 
     out = {}
+    if src_trace and dst_trace:
+        out.update(trace_figures(src_trace, dst_trace))
     stop = first(src_events, 'STOP')
     pre = first(src_events, 'MIGRATION', {'pre-switchover'})
     nxt = first(src_events, 'MIGRATION',
@@ -217,6 +273,6 @@ def main(src_log, src_offset, dst_log, dst_offset, jobinfo_file):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 8):
         sys.exit(__doc__)
     main(*sys.argv[1:])

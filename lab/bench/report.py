@@ -94,7 +94,30 @@ def read_meta(path):
 
 def read_rows(path):
     with open(path, newline='') as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    # Runs from before BENCH_QEMUS / BENCH_LOGGING: QEMU 7.2, debug logs.
+    for r in rows:
+        r['qemu'] = r.get('qemu') or '7.2'
+        r['logging'] = r.get('logging') or 'debug'
+    return rows
+
+
+def qemu_key(q):
+    return tuple(int(x) if x.isdigit() else 0 for x in q.split('.'))
+
+
+def configs_of(rows):
+    """(qemu, logging) pairs of the run: QEMUs in version order, debug first."""
+    found = {(r['qemu'], r['logging']) for r in rows}
+    return sorted(found, key=lambda c: (qemu_key(c[0]), c[1] != 'debug'))
+
+
+def in_config(rows, config):
+    return [r for r in rows if (r['qemu'], r['logging']) == config]
+
+
+def config_name(config):
+    return f'QEMU {config[0]}, {"debug logs" if config[1] == "debug" else "default logging"}'
 
 
 def samples(rows, variant, metric):
@@ -112,10 +135,10 @@ def samples(rows, variant, metric):
 def versions(out_dir):
     """libvirt and QEMU versions the lab reported for each build."""
     found = {}
-    for kind in ('upstream', 'patched'):
-        path = os.path.join(out_dir, f'version-{kind}.txt')
-        if not os.path.exists(path):
-            continue
+    names = sorted(f for f in os.listdir(out_dir) if f.startswith('version-') and f.endswith('.txt'))
+    for name in names:
+        kind = name[len('version-'):-len('.txt')].replace('-', ', QEMU ')
+        path = os.path.join(out_dir, name)
         text = open(path).read()
         lib = re.search(r'Running against daemon: (.*)', text) or re.search(r'Using library: (.*)', text)
         hyp = re.search(r'Running hypervisor: (.*)', text)
@@ -226,14 +249,197 @@ def plot(rows, variants, path):
     plt.close(fig)
 
 
+def plot_configs(rows, path):
+    """The trace gap per variant (sleep-50ms left out), one panel per
+    configuration, on a common scale."""
+    configs = configs_of(rows)
+    variants = [v for v in sorted({int(r['variant']) for r in rows}) if v != 5]
+    fig, axes = plt.subplots(1, len(configs), figsize=(3.4 * len(configs), 3.8), sharey=True, squeeze=False)
+    rng = random.Random(7)
+    top = 0
+    for ax, config in zip(axes.flat, configs):
+        sub = in_config(rows, config)
+        data = [(v, samples(sub, v, 'trace_gap_ms')) for v in variants]
+        data = [(v, d) for v, d in data if d]
+        if not data:
+            ax.set_visible(False)
+            continue
+        vs, ds = zip(*data)
+        pos = list(range(1, len(vs) + 1))
+        ax.boxplot(ds, positions=pos, widths=0.55, showfliers=False,
+                   medianprops={'color': 'tab:red', 'linewidth': 1.5})
+        for p_, d in zip(pos, ds):
+            ax.scatter([p_ + rng.uniform(-0.18, 0.18) for _ in d], d, s=9, alpha=0.55,
+                       color='tab:blue', linewidths=0)
+            top = max(top, quantile(d, 0.9))
+        ax.set_xticks(pos)
+        ax.set_xticklabels([f'{v}\n{VARIANTS[v][0]}' for v in vs], fontsize=7)
+        ax.set_title(config_name(config), fontsize=9)
+        ax.tick_params(axis='y', labelsize=8)
+        ax.grid(axis='y', alpha=0.3)
+    axes.flat[0].set_ylabel('switchover gap, ms (QEMU trace)', fontsize=8)
+    if top:
+        axes.flat[0].set_ylim(0, top * 1.3)
+    fig.suptitle('switchover gap per variant and configuration (box: quartiles, red: median; y axis cut at 1.3 x the largest p90)',
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=72)
+    plt.close(fig)
+
+
 # ---------------------------------------------------------------- report
 
-def build_report(out_dir, rows, meta, png_ref, csv_ref):
+def config_section(rows, meta, png_ref):
+    """The variants on every configuration (QEMU x log setting), on QEMU's
+    trace figures, which every configuration has."""
+    L = []
+    w = L.append
+    configs = configs_of(rows)
     variants = sorted({int(r['variant']) for r in rows})
+    if not any(samples(rows, v, 'trace_gap_ms') for v in variants):
+        return L
+    w('## Every configuration: QEMU 7.2 and 10.0, debug and default logging')
+    w('')
+    w('The same variants on ' + '; '.join(config_name(c) for c in configs) + ', interleaved in this run')
+    w('(see Method). *Debug logs*: the lab\'s setting, `qemu_monitor`, `qemu_migration`, `qemu_process`,')
+    w('`util.hook` and `util.command` at debug level to a file, so every hook call and every QMP message')
+    w('on the switchover path is formatted and written. *Default logging*: libvirtd\'s defaults, no')
+    w('filters, warnings and errors only (`log_outputs = "3:file:.../libvirtd.log"`, what a daemonized')
+    w('root libvirtd without journald writes), set on both daemons at run time with `virt-admin')
+    w('daemon-log-filters`/`daemon-log-outputs`: the production configuration. The figures here come')
+    w('from QEMU\'s own trace (`-trace migrate_set_state -trace vm_state_notify -msg timestamp=on -D FILE`, a few')
+    w('lines per migration, in every configuration alike), since default logging has no QMP events:')
+    w('the **gap** is the source QEMU\'s `pre-switchover` state to its next one, the **pause** its')
+    w('stop to the destination QEMU\'s start (microseconds, this machine\'s clock).')
+    agree = []
+    for r in rows:
+        if r['ok'] == '1' and r['logging'] == 'debug':
+            try:
+                agree.append(abs(float(r['trace_gap_ms']) - float(r['gap_ms'])))
+            except (TypeError, ValueError):
+                pass
+    if agree:
+        w(f'With debug logs, the trace gap and the QMP-event gap of the sections below agree within')
+        w(f'{quantile(agree, .5):.3f} ms (median; p90 {quantile(agree, .9):.3f} ms, {len(agree)} migrations).')
+    w('')
+    # Medians.
+    w('**Switchover gap**, median / p90 in ms (n):')
+    w('')
+    w('| variant | ' + ' | '.join(config_name(c) for c in configs) + ' |')
+    w('|---|' + '---|' * len(configs))
+    for v in variants:
+        cells = []
+        for c in configs:
+            g = samples(in_config(rows, c), v, 'trace_gap_ms')
+            cells.append(f'{fmt(median(g), 3)} / {fmt(quantile(g, .9), 2)} ({len(g)})' if g else '-')
+        w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
+    w('')
+    # Against variant 0 of the same configuration.
+    verdicts = []
+    if 0 in variants:
+        w('**Against unpatched libvirt in the same configuration**: difference of the median gap to')
+        w('variant 0\'s, ms, 95% bootstrap interval in brackets:')
+        w('')
+        w('| variant | ' + ' | '.join(config_name(c) for c in configs) + ' |')
+        w('|---|' + '---|' * len(configs))
+        for v in variants:
+            if v == 0:
+                continue
+            cells = []
+            for c in configs:
+                sub = in_config(rows, c)
+                g0, g = samples(sub, 0, 'trace_gap_ms'), samples(sub, v, 'trace_gap_ms')
+                if not g0 or not g:
+                    cells.append('-')
+                    continue
+                d, lo, hi = diff_ci(g0, g)
+                cells.append(fmt_diff(d, lo, hi))
+                if v in (1, 2):
+                    verdicts.append((c, f'{v} {VARIANTS[v][0]} equals 0 within noise', d, lo, hi,
+                                     'met' if lo <= 0 <= hi else '**missed**'))
+                elif v == 3:
+                    verdicts.append((c, f'3 sh-armed adds <= {TARGET_GAP_MS} ms', d, lo, hi,
+                                     'met' if d <= TARGET_GAP_MS else '**missed**'))
+            w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
+        w('')
+    # In words: the production configuration, against the debug one.
+    prod = [c for c in configs if c[1] == 'default']
+    if prod and 0 in variants and 3 in variants:
+        w('**In short**:')
+        w('')
+        for c in sorted(prod, key=lambda c: qemu_key(c[0]), reverse=True):
+            sub = in_config(rows, c)
+            g0 = samples(sub, 0, 'trace_gap_ms')
+            parts = []
+            for v in (3, 4, 1):
+                g = samples(sub, v, 'trace_gap_ms')
+                if g0 and g:
+                    parts.append(f'{VARIANTS[v][0]} (variant {v}) {fmt_diff(*diff_ci(g0, g))} ms')
+            dbg = (c[0], 'debug')
+            extra = ''
+            if dbg in configs:
+                s0 = samples(in_config(rows, dbg), 0, 'trace_gap_ms')
+                s3 = samples(in_config(rows, dbg), 3, 'trace_gap_ms')
+                if s0 and s3:
+                    extra = f' (with debug logs on the same QEMU: sh-armed {fmt_diff(*diff_ci(s0, s3))} ms)'
+            if parts:
+                w(f'- {config_name(c)}: against unpatched libvirt, the median gap changes by ' +
+                  '; '.join(parts) + extra + '.')
+        w('')
+    if verdicts:
+        verdicts.sort(key=lambda x: configs.index(x[0]))
+        w('The targets of the gap, per configuration:')
+        w('')
+        w('| configuration | target | difference, ms | verdict |')
+        w('|---|---|---|---|')
+        for c, target, d, lo, hi, verdict in verdicts:
+            w(f'| {config_name(c)} | {target} | {fmt_diff(d, lo, hi)} | {verdict} |')
+        w('')
+    # What the debug logs cost, per variant and QEMU.
+    qemus = sorted({c[0] for c in configs}, key=qemu_key)
+    if {'debug', 'default'} <= {c[1] for c in configs}:
+        w('**What the debug logs cost**: median gap with debug logs minus with default logging, same')
+        w('variant and QEMU, ms [95% CI]:')
+        w('')
+        w('| variant | ' + ' | '.join(f'QEMU {q}' for q in qemus) + ' |')
+        w('|---|' + '---|' * len(qemus))
+        for v in variants:
+            cells = []
+            for q in qemus:
+                a = samples(in_config(rows, (q, 'default')), v, 'trace_gap_ms')
+                b = samples(in_config(rows, (q, 'debug')), v, 'trace_gap_ms')
+                cells.append(fmt_diff(*diff_ci(a, b)) if a and b else '-')
+            w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
+        w('')
+    # The pause.
+    w('**Guest paused** (source QEMU stop to destination QEMU start, trace), median / p90 in ms:')
+    w('')
+    w('| variant | ' + ' | '.join(config_name(c) for c in configs) + ' |')
+    w('|---|' + '---|' * len(configs))
+    for v in variants:
+        cells = []
+        for c in configs:
+            d = samples(in_config(rows, c), v, 'trace_stop_to_resume_ms')
+            cells.append(f'{fmt(median(d), 1)} / {fmt(quantile(d, .9), 1)}' if d else '-')
+        w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
+    w('')
+    w(f'![gap per variant and configuration]({png_ref})')
+    w('')
+    return L
+
+
+def build_report(out_dir, rows, meta, png_ref, csv_ref, all_rows=None, cfg_png_ref=None):
+    """rows: the reference configuration's (QEMU 7.2, debug logs), which the
+    sections from Targets on are about; all_rows: the whole run."""
+    all_rows = all_rows if all_rows is not None else rows
+    ref = configs_of(rows)[0]
+    configs = configs_of(all_rows)
+    variants = sorted({int(r['variant']) for r in rows})
+    ok_all = [r for r in all_rows if r['ok'] == '1']
     ok_rows = [r for r in rows if r['ok'] == '1']
-    failed = [r for r in rows if r['ok'] != '1']
+    failed = [r for r in all_rows if r['ok'] != '1']
     have0 = 0 in variants and samples(rows, 0, 'gap_ms')
-    rounds = sorted({int(r['round']) for r in rows})
+    rounds = sorted({int(r['round']) for r in all_rows})
     L = []
     w = L.append
 
@@ -243,8 +449,10 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
     w('')
     w('The lab (two libvirt hosts on this machine, `lab/README.md`) migrates one TCG guest back and')
     w('forth under six variants, interleaved round by round, and compares every variant with')
-    w('unpatched libvirt 11.3.0 (variant 0). This is a benchmark, not a test: nothing here passes or')
-    w('fails a build; the targets below are stated and checked in plain words.')
+    w('unpatched libvirt 11.3.0 (variant 0)' + (', each in ' + str(len(configs)) + ' configurations (' +
+      '; '.join(config_name(c) for c in configs) + ')' if len(configs) > 1 else '') + '. This is a')
+    w('benchmark, not a test: nothing here passes or fails a build; the targets below are stated and')
+    w('checked in plain words.')
     w('')
     w('## How to reproduce')
     w('')
@@ -259,10 +467,15 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
 
     w('## This run')
     w('')
-    loads = [float(r['load1']) for r in rows if r.get('load1')]
+    loads = [float(r['load1']) for r in all_rows if r.get('load1')]
     w(f'- {meta.get("started", "?")} to {meta.get("finished", "?")}; {len(rounds)} rounds, '
-      f'{len(ok_rows)} migrations measured'
+      f'{len(ok_all)} migrations measured'
       + (f', {len(failed)} failed (excluded)' if failed else ', none failed') + '.')
+    if len(rounds) < 20:
+        w(f'- **{len(rounds)} rounds, fewer than the default 20** (`ROUNDS={len(rounds)}`): '
+          f'{len(configs)} configurations x {len(variants)} variants make a round'
+          + (f' {len(configs)} times as long' if len(configs) > 1 else '')
+          + ', and the run had to fit the time at hand; with fewer samples per variant the intervals are wider.')
     w(f'- Guest: 128 MiB, 1 vCPU, TCG, dirtying {meta.get("dirty_mib", "?")} MiB in a loop, ticking every '
       f'{meta.get("tick_ms", "?")} ms; the same for every variant.')
     if loads:
@@ -282,6 +495,14 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
         w(f'- No process outside the lab used >= 20% of a CPU when the {nrounds} rounds started.')
     w('')
 
+    if len(configs) > 1:
+        L.extend(config_section(all_rows, meta, cfg_png_ref))
+        w(f'## {config_name(ref)}: the detailed figures')
+        w('')
+        w(f'From here on, only the migrations on {config_name(ref)} ({len(ok_rows)} of {len(ok_all)}): the')
+        w('QMP-event figures, QEMU\'s own downtime and the step-by-step breakdown need the debug logs. The')
+        w('configuration a production host runs is in the section above.')
+        w('')
     # ---- targets
     w('## Targets')
     w('')
@@ -478,6 +699,22 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
     w('  the patched one (`lab.sh down/up` with another install tree); rounds alternate which comes')
     w('  first, so consecutive rounds share a lab, and the order of variants 1-5 rotates from round to')
     w('  round. Hooks are installed on both hosts with `lab.sh install-hook` (SIGHUP), or removed.')
+    if len(configs) > 1:
+        w('- QEMU and log setting: every round runs every variant on ' + ' and '.join(
+          sorted({f'QEMU {c[0]}' for c in configs}, key=lambda x: qemu_key(x.split()[1]))) + ' (both hosts the same')
+        w('  QEMU) and with ' + ' and '.join(sorted({'debug logs' if c[1] == 'debug' else 'default logging'
+                                                   for c in configs})) + '. A build or a QEMU')
+        w('  change needs the lab brought up again (`LAB_QEMU=... lab.sh up`, 20-30 s here with the')
+        w('  guest\'s boot and warm-up), the log setting does not (`virt-admin`, both daemons, milliseconds):')
+        w('  so a round groups by QEMU, and within a QEMU by build, in an order that reverses from round')
+        w('  to round so that consecutive rounds share the lab at their boundary (odd rounds: 7.2 upstream,')
+        w('  7.2 patched, 10.0 patched, 10.0 upstream; even rounds the reverse: three lab starts a round),')
+        w('  and inside each lab both log settings run, alternating which comes first. Interleaving the')
+        w('  two QEMUs migration by migration would need a lab start (and a new guest) per sample; grouped')
+        w('  by round, a drift of the machine\'s load over a few minutes still reaches all configurations')
+        w('  alike, but QEMU 7.2 against 10.0 is also 7.2\'s lab instance against 10.0\'s.')
+        w('- Every variant and configuration runs the same guest, with QEMU\'s trace of two events on')
+        w('  (see "Every configuration"), so the trace\'s own cost is in all of them.')
     w(f'- After every `lab.sh up` a fresh guest makes {meta.get("warmup", "1")} unrecorded round trip(s); after every')
     w(f'  migration the guest runs for {meta.get("settle_ticks", "20")} ticks on the destination before the next one.')
     w('- Client-managed live migration (`virsh migrate --live`, no `--p2p`), pre-copy, no disks.')
@@ -486,7 +723,9 @@ def build_report(out_dir, rows, meta, png_ref, csv_ref):
     w('')
     w(f'- {meta.get("nproc", "?")} CPUs ({meta.get("cpu", "?")}), {meta.get("memory", "?")} memory, '
       f'{meta.get("os", "?")}, kernel {meta.get("kernel", "?")}')
-    w(f'- {meta.get("qemu", "?")}, TCG (no KVM for the guest here)')
+    w(f'- {meta.get("qemu", "?")}' + (f' (the system\'s) and {meta["qemu10"]} (bookworm-backports, '
+      '`work/qemu-10.0`)' if meta.get('qemu10') and any(c[0] == '10.0' for c in configs) else '')
+      + ', TCG (no KVM for the guest here)')
     for kind, (lib, hyp) in versions(out_dir).items():
         w(f'- {kind}: libvirt {lib}, hypervisor {hyp}')
     w(f'- patched build: {meta.get("patched", "?")}')
@@ -630,32 +869,39 @@ def main():
     elif len(args) != 1:
         sys.exit(__doc__)
 
-    rows = read_rows(os.path.join(out_dir, 'results.csv'))
-    if not rows:
+    all_rows = read_rows(os.path.join(out_dir, 'results.csv'))
+    if not all_rows:
         sys.exit('no results in ' + out_dir)
     meta = read_meta(os.path.join(out_dir, 'meta.env'))
-    variants = sorted({int(r['variant']) for r in rows})
+    configs = configs_of(all_rows)
+    ref = ('7.2', 'debug') if ('7.2', 'debug') in configs else configs[0]
+    rows = in_config(all_rows, ref)
 
     png = os.path.join(out_dir, 'bench.png')
-    plot(rows, variants, png)
+    plot(rows, sorted({int(r['variant']) for r in rows}), png)
+    cfg_png = os.path.join(out_dir, 'configs.png')
+    if len(configs) > 1:
+        plot_configs(all_rows, cfg_png)
 
-    def write(path, png_ref, csv_ref):
-        lines = build_report(out_dir, rows, meta, png_ref, csv_ref)
+    def write(path, png_ref, csv_ref, cfg_png_ref):
+        lines = build_report(out_dir, rows, meta, png_ref, csv_ref, all_rows, cfg_png_ref)
         # The noise section goes before "Method".
         i = lines.index('## Method')
         lines[i:i] = noise_section(rows, meta)
         with open(path, 'w') as f:
             f.write('\n'.join(lines).rstrip('\n') + '\n')
 
-    write(os.path.join(out_dir, 'summary.md'), 'bench.png', 'results.csv')
+    write(os.path.join(out_dir, 'summary.md'), 'bench.png', 'results.csv', 'configs.png')
     print(f'{out_dir}/summary.md, {out_dir}/bench.png')
     if top:
         results = os.path.join(top, 'lab', 'bench', 'results')
         os.makedirs(results, exist_ok=True)
         shutil.copy(png, os.path.join(results, 'bench.png'))
         shutil.copy(os.path.join(out_dir, 'results.csv'), os.path.join(results, 'results.csv'))
+        if os.path.exists(cfg_png):
+            shutil.copy(cfg_png, os.path.join(results, 'configs.png'))
         write(os.path.join(top, 'BENCHMARKS.md'), 'lab/bench/results/bench.png',
-              'lab/bench/results/results.csv')
+              'lab/bench/results/results.csv', 'lab/bench/results/configs.png')
         print(f'{top}/BENCHMARKS.md, {results}/')
 
 

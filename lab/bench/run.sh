@@ -11,15 +11,33 @@
 #   3 sh-armed    patched, armed: a #!/bin/sh hook answering "enable"
 #   4 static      patched, armed: a static C no-op (lab/bench/noop-hook.c)
 #   5 sleep-50ms  patched, armed: a #!/bin/sh hook sleeping 50 ms in begin
+# each on every QEMU of BENCH_QEMUS (7.2, 10.0: both hosts run it) and with
+# every log setting of BENCH_LOGGING:
+#   debug     the lab's debug filters (LAB_LOG_FILTERS: qemu_monitor,
+#             qemu_migration, qemu_process, util.hook, util.command at debug)
+#             to libvirtd.log: what the breakdown ("where the time goes")
+#             and the monitor-event figures need
+#   default   libvirtd's defaults: no filters, warnings and errors only
+#             ("3:file:.../libvirtd.log", what a daemonized root libvirtd
+#             without journald writes)
+# switched at run time on both daemons with `virt-admin daemon-log-filters`
+# and `daemon-log-outputs` (no restart). Figures that the default log setting
+# cannot give come from QEMU itself: the bench guest runs with
+# `-trace migrate_set_state -trace vm_state_notify -msg timestamp=on` (QEMU's
+# log trace backend, a handful of lines per migration, with -D to
+# var/log/qemu-trace.log of each host), for every variant alike.
 #
-# A round migrates the guest hosta -> hostb -> hosta once per variant (two
-# samples per variant). Variant 0 needs the lab on the unpatched build,
-# variants 1-5 the patched one: rounds alternate which comes first, so that
-# consecutive rounds share a lab (odd rounds: upstream, patched; even rounds:
-# patched, upstream), and the order of variants 1-5 rotates from round to
-# round. After every `lab.sh up` the fresh guest makes unrecorded warm-up
-# round trips. The lab lock is taken per round: other users of the lab get
-# their turn between rounds (the lab is then brought up again).
+# A round migrates the guest hosta -> hostb -> hosta once per variant, QEMU
+# and log setting (two samples each). Changing the build or the QEMU needs
+# the lab brought up again; the log setting does not. So a round groups by
+# QEMU, and within a QEMU by build, in an order that alternates from round to
+# round so that consecutive rounds share a lab: odd rounds 7.2 upstream, 7.2
+# patched, 10.0 patched, 10.0 upstream; even rounds the reverse. Within each
+# lab the log settings alternate which comes first, and the order of
+# variants 1-5 rotates from round to round. After every `lab.sh up` the
+# fresh guest makes unrecorded warm-up round trips. The lab lock is taken per
+# round: other users of the lab get their turn between rounds (the lab is
+# then brought up again).
 #
 # Writes work/bench/<timestamp>/: results.csv (one row per migration),
 # bench.png, summary.md, meta.env, the hooks used and a log; then (unless
@@ -28,6 +46,8 @@
 # Environment:
 #   ROUNDS            rounds (20)
 #   BENCH_VARIANTS    variants to run ("0 1 2 3 4 5")
+#   BENCH_QEMUS       QEMUs to run them on ("7.2 10.0")
+#   BENCH_LOGGING     log settings to run them with ("debug default")
 #   BENCH_DIRTY_MIB   the guest's dirtied memory, MiB (8; the lab's default
 #                     of 48 often does not converge quickly under TCG)
 #   BENCH_WARMUP      unrecorded round trips after each lab start (1)
@@ -43,6 +63,8 @@ export LAB_GUEST_DIRTY_MIB=${BENCH_DIRTY_MIB:-8}
 BENCH_DIR=$LAB_DIR/bench
 ROUNDS=${ROUNDS:-20}
 BENCH_VARIANTS=${BENCH_VARIANTS:-0 1 2 3 4 5}
+BENCH_QEMUS=${BENCH_QEMUS:-7.2 10.0}
+BENCH_LOGGING=${BENCH_LOGGING:-debug default}
 BENCH_WARMUP=${BENCH_WARMUP:-1}
 BENCH_SETTLE_TICKS=${BENCH_SETTLE_TICKS:-20}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
@@ -60,6 +82,15 @@ require_root
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number, got '$ROUNDS'"
 for v in $BENCH_VARIANTS; do
     [ -n "${LABEL[$v]:-}" ] || die "unknown variant '$v' (0-5)"
+done
+for q in $BENCH_QEMUS; do
+    lab_qemu_check "$q"
+done
+for l in $BENCH_LOGGING; do
+    case $l in
+        debug | default) ;;
+        *) die "unknown log setting '$l' (debug, default)" ;;
+    esac
 done
 "$TOP/scripts/deps.sh" bench
 if ! $PY -c 'import matplotlib' 2>/dev/null; then
@@ -106,6 +137,9 @@ gcc -O2 -Wall -Werror -pthread -o "$OUT/spawncost" "$BENCH_DIR/spawncost.c" ||
     echo "started=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "rounds=$ROUNDS"
     echo "variants=$BENCH_VARIANTS"
+    echo "qemus=$BENCH_QEMUS"
+    echo "logging=$BENCH_LOGGING"
+    echo "log_filters_debug=$LAB_LOG_FILTERS"
     echo "dirty_mib=$LAB_GUEST_DIRTY_MIB"
     echo "tick_ms=$LAB_GUEST_TICK_MS"
     echo "warmup=$BENCH_WARMUP"
@@ -116,6 +150,7 @@ gcc -O2 -Wall -Werror -pthread -o "$OUT/spawncost" "$BENCH_DIR/spawncost.c" ||
     echo "kernel=$(uname -r)"
     echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
+    echo "qemu10=$("$QEMU10_ROOT/usr/bin/qemu-system-x86_64" --version 2>/dev/null | head -n 1)"
     echo "patched=$(series_id)"
     echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/meta.env"
@@ -134,7 +169,9 @@ bench_unlock() {
 }
 
 CUR_KIND=
+CUR_QEMU=
 CUR_RUN=
+CUR_LOGGING=
 
 # The host the guest runs on, or nothing.
 guest_host() {
@@ -154,11 +191,46 @@ lab_is_ours() {
     [ -n "$(guest_host)" ]
 }
 
-# The lab up on the build KIND (upstream, patched), with the guest running on
-# hosta; brought up only when the running lab is not ours or another build.
+# The bench guest: the lab's guest (lab_domain_xml), with QEMU's trace of its
+# migration states and run states, timestamped (microseconds), to
+# var/log/qemu-trace.log of the host it runs on (QEMU truncates it when it
+# starts: the file holds what the host's current or last QEMU of the guest
+# traced).
+TRACE_NAME=qemu-trace.log
+bench_guest_xml() {
+    lab_domain_xml "$GUEST" no | sed \
+        -e "s|^<domain type='qemu'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>|" \
+        -e "s|^</domain>|  <qemu:commandline>\\
+    <qemu:arg value='-D'/>\\
+    <qemu:arg value='$LAB_PREFIX/var/log/$TRACE_NAME'/>\\
+    <qemu:arg value='-trace'/>\\
+    <qemu:arg value='enable=migrate_set_state'/>\\
+    <qemu:arg value='-trace'/>\\
+    <qemu:arg value='enable=vm_state_notify'/>\\
+    <qemu:arg value='-msg'/>\\
+    <qemu:arg value='timestamp=on'/>\\
+  </qemu:commandline>\\
+</domain>|"
+}
+
+trace_file() { echo "$(lab_log_dir "$1")/$TRACE_NAME"; }
+
+define_bench_guest() {
+    local xml
+    xml=$(lab_log_dir hosta)/$GUEST.xml
+    bench_guest_xml >"$xml"
+    lab_virsh hosta create "$xml" >/dev/null
+    lab_wait_for "$LAB_GUEST_BOOT_TIMEOUT" "$GUEST to tick on hosta" \
+        lab_ticking hosta "$GUEST" 0 ||
+        die "$GUEST did not boot on hosta (see $(lab_serial_log hosta "$GUEST"))"
+}
+
+# The lab up on the build KIND (upstream, patched) with QEMU QEMU on both
+# hosts, the guest running on hosta; brought up only when the running lab is
+# not ours or another build or QEMU.
 ensure_lab() {
-    local kind=$1 root prefix host
-    if [ "$kind" = "$CUR_KIND" ] && lab_is_ours; then
+    local kind=$1 qemu=$2 root prefix host
+    if [ "$kind" = "$CUR_KIND" ] && [ "$qemu" = "$CUR_QEMU" ] && lab_is_ours; then
         host=$(guest_host)
         [ "$host" = hosta ] || migrate_once "$host" hosta "" ""
         return 0
@@ -168,13 +240,13 @@ ensure_lab() {
         patched) root=$INSTALL_ROOT prefix=$PREFIX ;;
     esac
     save_logs
-    note "lab up: $kind (${root#"$TOP"/}$prefix)"
-    env LAB_INSTALL_ROOT="$root" LAB_PREFIX="$prefix" "$LAB_DIR/lab.sh" up >>"$RUNLOG" 2>&1 ||
+    note "lab up: $kind (${root#"$TOP"/}$prefix), QEMU $qemu"
+    env LAB_QEMU="$qemu" LAB_INSTALL_ROOT="$root" LAB_PREFIX="$prefix" "$LAB_DIR/lab.sh" up >>"$RUNLOG" 2>&1 ||
         die "lab.sh up failed (see $RUNLOG)"
     lab_load_env
-    CUR_KIND=$kind CUR_RUN=$LAB_RUN_ID
-    lab_virsh hosta version >"$OUT/version-$kind.txt"
-    lab_define_guest hosta "$GUEST"
+    CUR_KIND=$kind CUR_QEMU=$qemu CUR_RUN=$LAB_RUN_ID CUR_LOGGING=debug
+    lab_virsh hosta version >"$OUT/version-$kind-$qemu.txt"
+    define_bench_guest
     local i
     for ((i = 0; i < BENCH_WARMUP; i++)); do
         migrate_once hosta hostb "" "" || die "warm-up migration failed (see $RUNLOG)"
@@ -183,6 +255,30 @@ ensure_lab() {
 }
 
 hooks_dir() { echo "$(lab_host_dir "$1")/etc/libvirt/hooks"; }
+
+# HOST's virt-admin (the daemon's admin socket, inside the host).
+lab_virt_admin() {
+    local host=$1
+    shift
+    nsenter -t "$(lab_pid "$host")" -m -n -u -- "$LAB_PREFIX/bin/virt-admin" -c libvirtd:///system "$@"
+}
+
+# Both daemons' log setting: debug (the lab's, see the header) or default.
+set_logging() {
+    local mode=$1 host filters outputs
+    [ "$mode" != "$CUR_LOGGING" ] || return 0
+    case $mode in
+        debug) filters=$LAB_LOG_FILTERS outputs="1:file:$LAB_PREFIX/var/log/libvirtd.log" ;;
+        default) filters='' outputs="3:file:$LAB_PREFIX/var/log/libvirtd.log" ;;
+    esac
+    for host in "${LAB_HOSTS[@]}"; do
+        lab_virt_admin "$host" daemon-log-filters "$filters" >/dev/null &&
+            lab_virt_admin "$host" daemon-log-outputs "$outputs" >/dev/null ||
+            die "cannot set the log setting '$mode' on $host (virt-admin)"
+        { echo "== $host: $mode"; lab_virt_admin "$host" daemon-log-filters; lab_virt_admin "$host" daemon-log-outputs; } >>"$RUNLOG" 2>&1
+    done
+    CUR_LOGGING=$mode
+}
 
 # Install the qemu hook of variant V on both hosts (none for 0 and 1).
 set_hooks() {
@@ -202,7 +298,7 @@ set_hooks() {
 
 # ---------------------------------------------------------------- migrations
 
-CSV_FIELDS=(round variant label direction ok gap_ms next_status stop_to_resume_ms
+CSV_FIELDS=(round variant label qemu logging direction ok trace_gap_ms trace_stop_to_resume_ms gap_ms next_status stop_to_resume_ms
     libvirt_downtime_ms libvirt_downtime_net_ms qemu_downtime_ms libvirt_total_ms
     qemu_total_ms qemu_setup_ms wall_ms switchover_calls hook_prepare_ms
     hook_begin_ms hook_start_ms recv_delay_ms presw_to_continue_ms
@@ -212,7 +308,8 @@ if [ ! -f "$CSV" ]; then
 fi
 
 # Migrate the guest from SRC to DST; with ROUND and VARIANT, record it as a
-# sample in results.csv. Returns non-zero if the migration failed.
+# sample in results.csv (with the current QEMU and log setting). Returns
+# non-zero if the migration failed.
 migrate_once() {
     local src=$1 dst=$2 round=$3 v=$4
     local mark_src mark_dst t0 t1 rc=0 out tick
@@ -245,6 +342,7 @@ migrate_once() {
     [ -n "$round" ] || return "$rc"
 
     row[round]=$round row[variant]=$v row[label]=${LABEL[$v]}
+    row[qemu]=$CUR_QEMU row[logging]=$CUR_LOGGING
     row[direction]="$src>$dst" row[ok]=$((rc == 0))
     row[wall_ms]=$(((t1 - t0) / 1000000))
     row[lab_run]=$LAB_RUN_ID row[time]=$(date +%T)
@@ -252,13 +350,15 @@ migrate_once() {
     while IFS='=' read -r key value; do
         row[$key]=$value
     done < <($PY "$BENCH_DIR/metrics.py" "$(lab_daemon_log "$src")" "$mark_src" \
-        "$(lab_daemon_log "$dst")" "$mark_dst" "$OUT/jobinfo.txt")
+        "$(lab_daemon_log "$dst")" "$mark_dst" "$OUT/jobinfo.txt" \
+        "$(trace_file "$src")" "$(trace_file "$dst")")
     local line='' field
     for field in "${CSV_FIELDS[@]}"; do
         line+=${line:+,}${row[$field]:-}
     done
     echo "$line" >>"$CSV"
-    note "round $round variant $v ${LABEL[$v]} $src>$dst: gap ${row[gap_ms]:-?} ms," \
+    note "round $round QEMU $CUR_QEMU $CUR_LOGGING variant $v ${LABEL[$v]} $src>$dst:" \
+        "gap ${row[trace_gap_ms]:-?} ms (trace), ${row[gap_ms]:--} ms (events)," \
         "stop-resume ${row[stop_to_resume_ms]:-?} ms, libvirt downtime ${row[libvirt_downtime_ms]:-?} ms," \
         "qemu downtime ${row[qemu_downtime_ms]:-?} ms, calls ${row[switchover_calls]:--}"
     return "$rc"
@@ -326,16 +426,34 @@ trap finish EXIT
 
 want() { [[ " $BENCH_VARIANTS " == *" $1 "* ]]; }
 
-note "benchmark: $ROUNDS rounds, variants $BENCH_VARIANTS, output ${OUT#"$TOP"/}"
+note "benchmark: $ROUNDS rounds, variants $BENCH_VARIANTS, QEMU $BENCH_QEMUS, logging $BENCH_LOGGING, output ${OUT#"$TOP"/}"
+# The labs of a round, as QEMU:build, for odd rounds; even rounds take them
+# in reverse order (consecutive rounds share the lab at their boundary).
+labs=()
+i=0
+for q in $BENCH_QEMUS; do
+    if ((i % 2)); then kinds=(patched upstream); else kinds=(upstream patched); fi
+    for kind in "${kinds[@]}"; do
+        labs+=("$q:$kind")
+    done
+    i=$((i + 1))
+done
+
 for ((round = 1; round <= ROUNDS; round++)); do
     bench_lock
     record_load "$round"
-    if ((round % 2)); then kinds=(upstream patched); else kinds=(patched upstream); fi
-    for kind in "${kinds[@]}"; do
+    order_labs=("${labs[@]}")
+    if ! ((round % 2)); then
+        order_labs=()
+        for ((i = ${#labs[@]} - 1; i >= 0; i--)); do order_labs+=("${labs[i]}"); done
+    fi
+    li=0
+    for lab in "${order_labs[@]}"; do
+        qemu=${lab%%:*} kind=${lab#*:}
+        li=$((li + 1))
         if [ "$kind" = upstream ]; then
             want 0 || continue
-            ensure_lab upstream
-            run_variant "$round" 0
+            order=(0)
         else
             order=()
             for ((i = 0; i < 5; i++)); do
@@ -343,12 +461,20 @@ for ((round = 1; round <= ROUNDS; round++)); do
                 ! want "$v" || order+=("$v")
             done
             [ ${#order[@]} -gt 0 ] || continue
-            ensure_lab patched
+        fi
+        # The log settings, alternating which comes first.
+        read -r -a logging <<<"$BENCH_LOGGING"
+        if (((round + li) % 2)) && [ ${#logging[@]} -eq 2 ]; then
+            logging=("${logging[1]}" "${logging[0]}")
+        fi
+        ensure_lab "$kind" "$qemu"
+        for mode in "${logging[@]}"; do
+            set_logging "$mode"
             for v in "${order[@]}"; do
                 run_variant "$round" "$v"
             done
-            daemon_size
-        fi
+        done
+        [ "$kind" = upstream ] || daemon_size
     done
     save_logs
     bench_unlock

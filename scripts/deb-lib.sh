@@ -216,3 +216,12 @@ in_root() {
             exec chroot "$dir" "$@"
         ' in_root "$dir" "$@"
 }
+
+# Run the calling script (deb_renice "$0" "$@") again under nice -n 19
+# ionice -c3, once: be kind to the timing-sensitive tests others run on
+# this machine.
+deb_renice() {
+    [ -z "${SWITCHOVER_DEB_NICED:-}" ] || return 0
+    export SWITCHOVER_DEB_NICED=1
+    exec nice -n 19 ionice -c3 "$@"
+}

@@ -19,10 +19,7 @@
 . "$TOP/scripts/deb-lib.sh"
 require_root
 
-if [ -z "${SWITCHOVER_DEB_NICED:-}" ]; then
-    export SWITCHOVER_DEB_NICED=1
-    exec nice -n 19 ionice -c3 "$0" "$@"
-fi
+deb_renice "$0" "$@"
 
 start=$SECONDS
 # The root first: it does not need the packages (--root-only stops there).

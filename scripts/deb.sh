@@ -19,11 +19,7 @@
 . "$TOP/scripts/deb-lib.sh"
 require_root
 
-# Be kind to the timing-sensitive tests others run on this machine.
-if [ -z "${SWITCHOVER_DEB_NICED:-}" ]; then
-    export SWITCHOVER_DEB_NICED=1
-    exec nice -n 19 ionice -c3 "$0" "$@"
-fi
+deb_renice "$0" "$@"
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=2}
 
 mkdir -p "$DEB_WORK"

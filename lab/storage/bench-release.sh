@@ -39,11 +39,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE=$ROOT/lab/storage
 N=${N:-20}
 OUT=${MEASURE_DIR:-$ROOT/work/measure}/$(date +%Y%m%d-%H%M%S)-bench-release
-PY=/usr/bin/python3
-Q10_TREE=$ROOT/work/qemu-10.0
-Q10_BIN=$Q10_TREE/usr/bin/qemu-system-x86_64
-Q10_IMG=$Q10_TREE/usr/bin/qemu-img
-Q10_DATA=$Q10_TREE/usr/share/qemu
+. "$HERE/qemus.sh"
 
 die() { echo "bench-release: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (as measure-source-writes.sh)"

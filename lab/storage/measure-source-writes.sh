@@ -37,15 +37,7 @@ HERE=$ROOT/lab/storage
 REPS=${REPS:-3}
 TIME_REPS=${TIME_REPS:-10}
 OUT=${MEASURE_DIR:-$ROOT/work/measure}/$(date +%Y%m%d-%H%M%S)
-PY=/usr/bin/python3          # Debian's, not a pyenv shim
-
-Q72_BIN=/usr/bin/qemu-system-x86_64
-Q72_IMG=/usr/bin/qemu-img
-Q72_DATA=
-Q10_TREE=$ROOT/work/qemu-10.0
-Q10_BIN=$Q10_TREE/usr/bin/qemu-system-x86_64
-Q10_IMG=$Q10_TREE/usr/bin/qemu-img
-Q10_DATA=$Q10_TREE/usr/share/qemu
+. "$HERE/qemus.sh"
 
 die() { echo "measure-source-writes: $*" >&2; exit 1; }
 

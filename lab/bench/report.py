@@ -323,17 +323,21 @@ def config_section(rows, meta, png_ref):
         w(f'{quantile(agree, .5):.3f} ms (median; p90 {quantile(agree, .9):.3f} ms, {len(agree)} migrations).')
     w('')
     # Medians.
-    w('**Switchover gap**, median / p90 in ms (n):')
-    w('')
-    w('| variant | ' + ' | '.join(config_name(c) for c in configs) + ' |')
-    w('|---|' + '---|' * len(configs))
-    for v in variants:
-        cells = []
-        for c in configs:
-            g = samples(in_config(rows, c), v, 'trace_gap_ms')
-            cells.append(f'{fmt(median(g), 3)} / {fmt(quantile(g, .9), 2)} ({len(g)})' if g else '-')
-        w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
-    w('')
+    def per_config_table(title, metric, cell):
+        w(title)
+        w('')
+        w('| variant | ' + ' | '.join(config_name(c) for c in configs) + ' |')
+        w('|---|' + '---|' * len(configs))
+        for v in variants:
+            cells = []
+            for c in configs:
+                d = samples(in_config(rows, c), v, metric)
+                cells.append(cell(d) if d else '-')
+            w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
+        w('')
+
+    per_config_table('**Switchover gap**, median / p90 in ms (n):', 'trace_gap_ms',
+                     lambda g: f'{fmt(median(g), 3)} / {fmt(quantile(g, .9), 2)} ({len(g)})')
     # Against variant 0 of the same configuration.
     verdicts = []
     if 0 in variants:
@@ -412,17 +416,9 @@ def config_section(rows, meta, png_ref):
             w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
         w('')
     # The pause.
-    w('**Guest paused** (source QEMU stop to destination QEMU start, trace), median / p90 in ms:')
-    w('')
-    w('| variant | ' + ' | '.join(config_name(c) for c in configs) + ' |')
-    w('|---|' + '---|' * len(configs))
-    for v in variants:
-        cells = []
-        for c in configs:
-            d = samples(in_config(rows, c), v, 'trace_stop_to_resume_ms')
-            cells.append(f'{fmt(median(d), 1)} / {fmt(quantile(d, .9), 1)}' if d else '-')
-        w(f'| {v} {VARIANTS[v][0]} | ' + ' | '.join(cells) + ' |')
-    w('')
+    per_config_table('**Guest paused** (source QEMU stop to destination QEMU start, trace), median / p90 in ms:',
+                     'trace_stop_to_resume_ms',
+                     lambda d: f'{fmt(median(d), 1)} / {fmt(quantile(d, .9), 1)}')
     w(f'![gap per variant and configuration]({png_ref})')
     w('')
     return L

@@ -17,7 +17,11 @@
 # in ms instead of s (timeout-units): FAIL "the error ... lacks 'did not
 # finish within 30000 ms'"; the hook killed but not its process group
 # (no-group-kill): FAIL "hook processes are left on hosta: [10364: sleep 60
-# ]".
+# ]"; the shared deadline of the 'begin' scripts started before the first
+# script instead of with it (patch 13 before the fix): once in CI, FAIL
+# "the error ... lacks 'did not finish within 30000 ms': ... did not finish
+# within 29999 ms" (a millisecond boundary passed between the two clock
+# reads; qemuhooktest's "begin hangs past the timeout" asserts the same).
 FAULT_TIMEOUT_MARGIN_MS=${FAULT_TIMEOUT_MARGIN_MS:-1500}
 
 install_switchover_hook hosta qemu sleep=60

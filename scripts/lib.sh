@@ -68,8 +68,13 @@ QEMU10_PACKAGES=(qemu-system-x86 qemu-system-common qemu-system-data qemu-utils 
 PATCHES=$TOP/patches
 UPSTREAM_TAG=upstream-$LIBVIRT_VERSION
 
-# Debian's python3, not a pyenv one that lacks docutils and pytest.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+# Debian's python3, not a pyenv one that lacks docutils and pytest; once,
+# not once more in every script that sources this one (the daemons pass
+# PATH on to the hooks, and it shows in their error messages).
+case ":$PATH:" in
+:/usr/sbin:/usr/bin:/sbin:/bin:*) ;;
+*) export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH ;;
+esac
 # ccache: share objects between clones and build directories.
 export CCACHE_BASEDIR=$TOP
 export CCACHE_NOHASHDIR=1

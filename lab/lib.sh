@@ -584,6 +584,11 @@ lab_ticking() {
 }
 
 lab_disk_image() { echo "$LAB_SHARED/$1.raw"; }
+# A disk of guest NAME that is each host's own (not shared): the same path
+# in every host's namespace, LOCAL_DISK_DIR under the host's own var.
+LOCAL_DISK_DIR=var/lib/lab-disks
+lab_local_disk() { echo "$LAB_PREFIX/$LOCAL_DISK_DIR/$1.raw"; }
+lab_local_disk_on() { echo "$(lab_host_dir "$1")/$LOCAL_DISK_DIR/$2.raw"; }
 
 # The last tick a guest with a disk wrote to its first sector (0 if none).
 lab_disk_tick() {
@@ -611,7 +616,9 @@ lab_xml_escape() {
 lab_domain_xml() {
     local name=$1 with_disk=$2 xname extra=
     xname=$(lab_xml_escape "$name")
-    ! lab_storage_kind "$with_disk" || extra=" disk_check=$LAB_STORAGE_CHECK_SECTORS"
+    if [ "$with_disk" = local-disk ] || lab_storage_kind "$with_disk"; then
+        extra=" disk_check=$LAB_STORAGE_CHECK_SECTORS"
+    fi
     cat <<EOF
 <domain type='qemu'>
   <name>$xname</name>
@@ -632,6 +639,14 @@ EOF
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw' cache='none'/>
       <source file='$(lab_xml_escape "$(lab_disk_image "$name")")'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+EOF
+    elif [ "$with_disk" = local-disk ]; then
+        cat <<EOF
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source file='$(lab_xml_escape "$(lab_local_disk "$name")")'/>
       <target dev='vda' bus='virtio'/>
     </disk>
 EOF
@@ -664,22 +679,31 @@ lab_remove_guest() {
 
 # Start a fresh guest (replacing one of the same name on that host) and wait
 # until it ticks. Options: "disk" (raw disk on the shared directory),
-# "persistent" (define + start instead of a transient create).
+# "local-disk" (a raw disk of each host's own, for --copy-storage-all: empty
+# on every host; the guest checks it as it checks the storage's disks),
+# "nbd-raw", "nbd-qcow2" (lab/storage/lib.sh), "persistent" (define + start
+# instead of a transient create).
 lab_define_guest() {
-    local host=$1 name=$2 with_disk=no persistent=no opt xml
+    local host=$1 name=$2 with_disk=no persistent=no opt xml h
     shift 2
     for opt in "$@"; do
         case $opt in
             disk) with_disk=yes ;;
-            nbd-raw | nbd-qcow2) with_disk=$opt ;;
+            local-disk | nbd-raw | nbd-qcow2) with_disk=$opt ;;
             persistent) persistent=yes ;;
-            *) die "define-guest: unknown option '$opt' (disk, nbd-raw, nbd-qcow2, persistent)" ;;
+            *) die "define-guest: unknown option '$opt' (disk, local-disk, nbd-raw, nbd-qcow2, persistent)" ;;
         esac
     done
     lab_remove_guest "$host" "$name"
     if [ "$with_disk" = yes ]; then
         rm -f "$(lab_disk_image "$name")"
         truncate -s 16M "$(lab_disk_image "$name")"
+    elif [ "$with_disk" = local-disk ]; then
+        for h in "${LAB_HOSTS[@]}"; do
+            mkdir -p "$(lab_host_dir "$h")/$LOCAL_DISK_DIR"
+            rm -f "$(lab_local_disk_on "$h" "$name")"
+            truncate -s 16M "$(lab_local_disk_on "$h" "$name")"
+        done
     elif lab_storage_kind "$with_disk"; then
         lab_storage_create "$name" "${with_disk#nbd-}"
     fi
@@ -722,6 +746,9 @@ lab_reset() {
         fi
     done
     rm -f "$LAB_SHARED"/*.raw
+    for host in "${LAB_HOSTS[@]}"; do
+        rm -f "$(lab_host_dir "$host")/$LOCAL_DISK_DIR"/*.raw
+    done
     lab_storage_reset
 }
 

@@ -292,6 +292,28 @@ assert_no_qemu_event() {
     [ -z "$seen" ] || fail "unexpected QEMU event on $host: $(head -n 1 <<<"$seen")"
 }
 
+# The extended regular expression of a line of a daemon's log that sends
+# QEMU the command CMD, with its arguments starting with ARGS if given.
+qmp_sent_re() { echo "QEMU_MONITOR_SEND_MSG: .*\"execute\":\"$1\"${2:+,\"arguments\":\{$2}"; }
+
+# assert_log_order HOST OFFSET DESC1 ERE1 DESC2 ERE2 ...: HOST's daemon log
+# from offset OFFSET on has a line matching each extended regular expression
+# ERE, each after the line the one before matched (the log's order, not its
+# millisecond timestamps, which do not tell close lines apart).
+assert_log_order() {
+    local host=$1 offset=$2 line=0 n seen=
+    shift 2
+    while [ $# -ge 2 ]; do
+        n=$(tail -c "+$((offset + 1))" "$(lab_daemon_log "$host")" |
+            awk -v re="$2" -v after="$line" '!n && NR > after && $0 ~ re { n = NR } END { if (n) print n }')
+        [ -n "$n" ] || fail "no '$1' in $host's log${seen:+ after $seen}"
+        seen+="${seen:+, }$1"
+        line=$n
+        shift 2
+    done
+    note "in $host's log, in this order: $seen"
+}
+
 # Milliseconds from time FROM to time TO (seconds since the epoch).
 elapsed_ms() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%d\n", (b - a) * 1000 }'
@@ -1161,25 +1183,27 @@ assert_guest_machine() {
     [ "$got" = "$machine" ] || fail "$vm on $host has machine type '$got', expected $machine"
 }
 
-# migrate_armed_and_check SRC DST VM: migrate VM live from SRC to DST, pre-copy,
-# with the test hook armed on SRC (installed with probe=yes and a sleep in
-# 'begin'), and check all that the armed pre-copy scenario
+# migrate_armed_and_check SRC DST VM [ARGS...]: migrate VM live from SRC to
+# DST, pre-copy, with the test hook armed on SRC (installed with probe=yes
+# and a sleep in 'begin'), and check all that the armed pre-copy scenario
 # (t-switchover-begin) checks: VM runs on DST only and its counter goes on;
 # SRC's hook was called for 'prepare begin end' with DST's name, the domain
 # XML on stdin of 'begin', what 'begin' saw (assert_begin_probe), the order
 # STOP, pre-switchover, begin, its return, QEMU going on, RESUME on DST,
 # 'end'; DST reported RESUMED/migrated. Also: DST's hook was not called for
 # VM. Records and logs are looked at from the start of this migration, so
-# it can be used for each leg of a round trip.
+# it can be used for each leg of a round trip. Extra ARGS go to virsh
+# migrate; ARMED_MARK_SRC and ARMED_MARK_DST are left set to the offsets
+# of both daemons' logs at the start, for the scenario's own checks.
 migrate_armed_and_check() {
-    local src=$1 dst=$2 vm=$3 mark_src mark_dst pre subop
+    local src=$1 dst=$2 vm=$3 pre subop
     events_start "$src"
     events_start "$dst"
     switchover_records_mark "$src"
     switchover_records_mark "$dst"
-    mark_src=$(lab_log_mark "$src")
-    mark_dst=$(lab_log_mark "$dst")
-    migrate_and_check "$src" "$dst" "$vm"
+    ARMED_MARK_SRC=$(lab_log_mark "$src")
+    ARMED_MARK_DST=$(lab_log_mark "$dst")
+    migrate_and_check "$@"
 
     assert_switchover_calls "$src" "$vm" qemu "prepare begin end"
     assert_switchover_calls "$dst" "$vm" qemu ""
@@ -1189,14 +1213,14 @@ migrate_armed_and_check() {
     assert_switchover_stdin "$src" "$vm" qemu begin
     assert_begin_probe "$src" "$vm" qemu
 
-    pre=$(qemu_event_time "$src" "$mark_src" "MIGRATION pre-switchover")
+    pre=$(qemu_event_time "$src" "$ARMED_MARK_SRC" "MIGRATION pre-switchover")
     assert_order \
-        "guest stopped (QEMU STOP, source)" "$(qemu_event_time "$src" "$mark_src" STOP)" \
+        "guest stopped (QEMU STOP, source)" "$(qemu_event_time "$src" "$ARMED_MARK_SRC" STOP)" \
         "QEMU pre-switchover" "$pre" \
         "begin called" "$(switchover_time "$src" "$vm" qemu begin call)" \
         "begin returned" "$(switchover_time "$src" "$vm" qemu begin exit)" \
-        "QEMU goes on (device state sent)" "$(qemu_event_time "$src" "$mark_src" "MIGRATION (device|completed)" "$pre")" \
-        "destination resumed (QEMU RESUME)" "$(qemu_event_time "$dst" "$mark_dst" RESUME)" \
+        "QEMU goes on (device state sent)" "$(qemu_event_time "$src" "$ARMED_MARK_SRC" "MIGRATION (device|completed)" "$pre")" \
+        "destination resumed (QEMU RESUME)" "$(qemu_event_time "$dst" "$ARMED_MARK_DST" RESUME)" \
         "end called" "$(switchover_time "$src" "$vm" qemu end call)"
     assert_events "$dst" "$vm" "Resumed Migrated"
 }

@@ -49,7 +49,8 @@ git_src -c core.abbrev=12 format-patch --quiet --cover-letter --numbered \
 # The cover letter: subject and blurb from patches/cover-letter.txt (lines
 # starting with '#' are comments), then git's shortlog and diffstat.
 letter=$out/0000-cover-letter.patch
-subject=$(grep -v '^#' "$cover" | head -n1)
+# One process: with `| head -n1` grep may die of SIGPIPE (pipefail).
+subject=$(awk '!/^#/ { print; exit }' "$cover")
 grep -v '^#' "$cover" | tail -n +2 | sed '1{/^$/d}' >"$tmp/blurb"
 python3 - "$letter" "$subject" "$tmp/blurb" <<'EOF'
 import sys

@@ -796,7 +796,7 @@ def findings(out_dir, rows, variants):
                 w(f'  libvirtd ({spawn["size"]}), {big[0][4].split(" / ")[0]} ms by `posix_spawn()`, and')
                 w(f'  {small[0][2].split(" / ")[0]} ms by fork + exec from a small process: the fork of a large')
                 w('  multi-threaded process (and the exec that undoes it) is what the series avoids by starting')
-                w('  hooks with `posix_spawn()` (patch 0002). The cheapest way')
+                w('  hooks with `posix_spawn()` (the last patch of the series). The cheapest way')
                 w(f'  measured, {cheapest[1]}, takes {cheapest[0]:.2f} ms: '
                   + ('even that is above the 0.5 ms target on this machine.' if cheapest[0] > TARGET_GAP_MS
                      else 'only that kind of start comes within the 0.5 ms target on this machine.'))

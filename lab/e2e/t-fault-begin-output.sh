@@ -8,9 +8,9 @@
 # Shown to catch: libvirt no longer reading a hook's output past 64 KiB
 # (mutant output-cap; the hook blocks on the full pipe): FAIL "the error ...
 # lacks 'refused on purpose by the test hook': ... Timed out during
-# operation". Without patch 0003 the error of the failing case measured 1
-# 049 123 bytes, over the 96 KiB this scenario allows (an error of 6 MiB no
-# longer reached virsh at all).
+# operation". Without virCommandSetOutputLimit (patch 02) the error of the
+# failing case measured 1 049 123 bytes, over the 96 KiB this scenario
+# allows (an error of 6 MiB no longer reached virsh at all).
 bytes=$((1024 * 1024))
 lab_define_guest hosta fou1
 

@@ -8,8 +8,8 @@
 # destination (whose keepalive dropped the source's connection) has removed
 # the incoming domain.
 #
-# Shown to catch: no check of the destination after 'begin' (patch 0012's
-# check disabled): FAIL "timed out after 120s": migrate-continue went into
+# Shown to catch: no check of the destination after 'begin' (the check of
+# patch 11, "Fail if the destination is lost in 'begin'", disabled): FAIL "timed out after 120s": migrate-continue went into
 # the dead link, QEMU blocked in the write with its monitor unresponsive
 # (migrate_cancel unanswered) and the guest paused.
 lab_set_config hosta qemu.conf 'keepalive_interval = 1' 'keepalive_count = 2'

@@ -6,8 +6,8 @@
 # connection broke, cancels the incoming migration there). 'begin' is not
 # killed with the daemon; it ends by itself.
 #
-# Shown to catch: no 'abort' after a restart (patch 0010's recovery call
-# removed): FAIL "switchover calls of qemu on hosta for fsk1: 'prepare
+# Shown to catch: no 'abort' after a restart (the recovery call of patch
+# 09, "Call switchover 'abort' after a restart", removed): FAIL "switchover calls of qemu on hosta for fsk1: 'prepare
 # begin', expected 'prepare begin abort'".
 install_switchover_hook hosta qemu sleep=3
 lab_define_guest hosta fsk1

@@ -18,7 +18,7 @@
 #   lab.sh set-config HOST FILE SETTING...
 #                                   append SETTINGs to HOST's FILE (qemu.conf,
 #                                   libvirtd.conf), restart; reset undoes it
-#   lab.sh define-guest HOST NAME [disk|nbd-raw|nbd-qcow2] [persistent]
+#   lab.sh define-guest HOST NAME [disk|local-disk|nbd-raw|nbd-qcow2] [persistent]
 #                                   start a fresh guest and wait until it ticks
 #   lab.sh ticks HOST NAME [first|last]
 #                                   a tick number from NAME's serial log on HOST

@@ -609,9 +609,21 @@ lab_xml_escape() {
         -e "s/'/\\&apos;/g" -e 's/"/\&quot;/g' <<<"$1"
 }
 
+# The <disk> element of a raw image at PATH, vda.
+lab_raw_disk_xml() {
+    cat <<EOF
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source file='$(lab_xml_escape "$1")'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+EOF
+}
+
 # Domain XML of a lab guest. The serial log path is the same on every host but
 # resolves to each host's own log directory. WITH_DISK: yes (raw file on the
-# shared directory), no, or nbd-raw / nbd-qcow2 (the cached storage of
+# shared directory), no, local-disk (raw file of each host's own, checked by
+# the guest), or nbd-raw / nbd-qcow2 (the cached storage of
 # lab/storage/lib.sh; the guest then checks what it reads back).
 lab_domain_xml() {
     local name=$1 with_disk=$2 xname extra=
@@ -635,21 +647,9 @@ lab_domain_xml() {
   <devices>
 EOF
     if [ "$with_disk" = yes ]; then
-        cat <<EOF
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
-      <source file='$(lab_xml_escape "$(lab_disk_image "$name")")'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-EOF
+        lab_raw_disk_xml "$(lab_disk_image "$name")"
     elif [ "$with_disk" = local-disk ]; then
-        cat <<EOF
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
-      <source file='$(lab_xml_escape "$(lab_local_disk "$name")")'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-EOF
+        lab_raw_disk_xml "$(lab_local_disk "$name")"
     elif lab_storage_kind "$with_disk"; then
         lab_storage_disk_xml "$name" "${with_disk#nbd-}"
     fi

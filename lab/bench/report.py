@@ -229,17 +229,7 @@ def plot(rows, variants, path):
             ax.set_visible(False)
             continue
         vs, data = zip(*keep)
-        pos = list(range(1, len(vs) + 1))
-        ax.boxplot(data, positions=pos, widths=0.55, showfliers=False,
-                   medianprops={'color': 'tab:red', 'linewidth': 1.5})
-        for p, d in zip(pos, data):
-            xs = [p + rng.uniform(-0.18, 0.18) for _ in d]
-            ax.scatter(xs, d, s=9, alpha=0.55, color='tab:blue', linewidths=0)
-        ax.set_xticks(pos)
-        ax.set_xticklabels([f'{v}\n{VARIANTS[v][0]}' for v in vs], fontsize=8)
-        ax.set_title(title, fontsize=9)
-        ax.tick_params(axis='y', labelsize=8)
-        ax.grid(axis='y', alpha=0.3)
+        box_with_dots(ax, vs, data, rng, title, 8)
         if log:
             ax.set_yscale('log')
     fig.suptitle('libvirt switchover hook: cost per variant (box: quartiles, red: median; dots: migrations)',
@@ -247,6 +237,22 @@ def plot(rows, variants, path):
     fig.tight_layout()
     fig.savefig(path, dpi=72)
     plt.close(fig)
+
+
+def box_with_dots(ax, vs, data, rng, title, label_size):
+    """One panel: a box per variant of VS (quartiles, red median) over the
+    samples in DATA, each sample a jittered dot."""
+    pos = list(range(1, len(vs) + 1))
+    ax.boxplot(data, positions=pos, widths=0.55, showfliers=False,
+               medianprops={'color': 'tab:red', 'linewidth': 1.5})
+    for p, d in zip(pos, data):
+        xs = [p + rng.uniform(-0.18, 0.18) for _ in d]
+        ax.scatter(xs, d, s=9, alpha=0.55, color='tab:blue', linewidths=0)
+    ax.set_xticks(pos)
+    ax.set_xticklabels([f'{v}\n{VARIANTS[v][0]}' for v in vs], fontsize=label_size)
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(axis='y', labelsize=8)
+    ax.grid(axis='y', alpha=0.3)
 
 
 def plot_configs(rows, path):
@@ -265,18 +271,8 @@ def plot_configs(rows, path):
             ax.set_visible(False)
             continue
         vs, ds = zip(*data)
-        pos = list(range(1, len(vs) + 1))
-        ax.boxplot(ds, positions=pos, widths=0.55, showfliers=False,
-                   medianprops={'color': 'tab:red', 'linewidth': 1.5})
-        for p_, d in zip(pos, ds):
-            ax.scatter([p_ + rng.uniform(-0.18, 0.18) for _ in d], d, s=9, alpha=0.55,
-                       color='tab:blue', linewidths=0)
-            top = max(top, quantile(d, 0.9))
-        ax.set_xticks(pos)
-        ax.set_xticklabels([f'{v}\n{VARIANTS[v][0]}' for v in vs], fontsize=7)
-        ax.set_title(config_name(config), fontsize=9)
-        ax.tick_params(axis='y', labelsize=8)
-        ax.grid(axis='y', alpha=0.3)
+        box_with_dots(ax, vs, ds, rng, config_name(config), 7)
+        top = max([top] + [quantile(d, 0.9) for d in ds])
     axes.flat[0].set_ylabel('switchover gap, ms (QEMU trace)', fontsize=8)
     if top:
         axes.flat[0].set_ylim(0, top * 1.3)
